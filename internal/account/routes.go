@@ -1,0 +1,53 @@
+// Package account is the surface every user shares: signing in and out,
+// changing one's password, seeing and ending one's sessions, and choosing the
+// interface language.
+package account
+
+import (
+	"log/slog"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/httpx"
+	"switchboard/internal/storage"
+	"switchboard/internal/ui"
+)
+
+// Deps are the account surface's dependencies.
+type Deps struct {
+	Store    *storage.Store
+	Hasher   *auth.Hasher
+	Sessions *auth.Sessions
+	Throttle *auth.Throttle
+	Auth     *auth.Middleware
+	Cookies  httpx.Cookies
+	Shell    ui.Shell
+	Logger   *slog.Logger
+	Fail     auth.FailFunc
+}
+
+// Routes mounts the account pages on r.
+func Routes(r chi.Router, d Deps) {
+	r.Get("/login", handleLoginForm(d))
+	r.Post("/login", handleLogin(d))
+	r.Post("/language", handleLanguage(d))
+	r.Group(func(r chi.Router) {
+		r.Use(d.Auth.Require(allRoles...))
+		r.Post("/logout", handleLogout(d))
+		r.Get("/account/password", handlePasswordForm(d))
+		r.Post("/account/password", handlePasswordChange(d))
+		r.Get("/account/sessions", handleSessions(d))
+		r.Post("/account/sessions/{id}/revoke", handleRevokeSession(d))
+	})
+}
+
+// localPath keeps a redirect target on this site: a path, never "//host" or
+// a full URL, so ?next= cannot send a user elsewhere.
+func localPath(next, fallback string) string {
+	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") && len(next) < 500 {
+		return next
+	}
+	return fallback
+}

@@ -1,0 +1,129 @@
+// Package admin is a tenant administrator's console. This first part shows
+// the tenant, its plan, its users and its audit log; later parts add numbers,
+// skillsets, contacts and templates.
+package admin
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/domain"
+	"switchboard/internal/httpx"
+	"switchboard/internal/storage"
+	"switchboard/internal/ui"
+)
+
+// Deps are the admin console's dependencies.
+type Deps struct {
+	Store  *storage.Store
+	Auth   *auth.Middleware
+	Shell  ui.Shell
+	Logger *slog.Logger
+	Fail   auth.FailFunc
+}
+
+// Routes mounts /admin; only administrators may enter, and every query is
+// scoped to the administrator's own tenant, taken from the session.
+func Routes(r chi.Router, d Deps) {
+	r.Route("/admin", func(r chi.Router) {
+		r.Use(d.Auth.Require(domain.RoleAdmin))
+		r.Get("/", handleHome(d))
+		r.Get("/users", handleUsers(d))
+		r.Get("/users/{id}", handleUser(d))
+		r.Get("/audit", handleAudit(d))
+	})
+}
+
+func handleHome(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		p, _ := auth.FromContext(ctx)
+		t, err := d.Store.Tenant(ctx, p.TenantID)
+		if err != nil {
+			d.unavailable(w, r, "load tenant", err)
+			return
+		}
+		plan, err := d.Store.Plan(ctx, t.PlanID)
+		if err != nil {
+			d.unavailable(w, r, "load plan", err)
+			return
+		}
+		users, err := d.Store.ListUsers(ctx, p.TenantID)
+		if err != nil {
+			d.unavailable(w, r, "list users", err)
+			return
+		}
+		httpx.Render(w, r, d.Logger, http.StatusOK, HomePage(d.Shell.Page(w, r, "admin.home", "admin-home"), t, plan, countRoles(users)))
+	}
+}
+
+func handleUsers(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		users, err := d.Store.ListUsers(r.Context(), p.TenantID)
+		if err != nil {
+			d.unavailable(w, r, "list users", err)
+			return
+		}
+		httpx.Render(w, r, d.Logger, http.StatusOK, UsersPage(d.Shell.Page(w, r, "users.title", "users"), users))
+	}
+}
+
+// handleUser shows one user of the tenant; another tenant's user is 404,
+// exactly like an id that does not exist.
+func handleUser(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		id := chi.URLParam(r, "id")
+		if !domain.ValidID(id) {
+			d.Fail(w, r, http.StatusNotFound, "error.not_found")
+			return
+		}
+		u, err := d.Store.User(r.Context(), p.TenantID, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			d.Fail(w, r, http.StatusNotFound, "error.not_found")
+			return
+		} else if err != nil {
+			d.unavailable(w, r, "load user", err)
+			return
+		}
+		httpx.Render(w, r, d.Logger, http.StatusOK, UserPage(d.Shell.Page(w, r, "users.detail", "users"), u))
+	}
+}
+
+func handleAudit(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		entries, err := d.Store.ListAudit(r.Context(), p.TenantID, 200)
+		if err != nil {
+			d.unavailable(w, r, "list audit", err)
+			return
+		}
+		httpx.Render(w, r, d.Logger, http.StatusOK, AuditPage(d.Shell.Page(w, r, "audit.title", "audit"), entries))
+	}
+}
+
+func (d Deps) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
+	d.Logger.ErrorContext(r.Context(), what, "error", err)
+	d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+}
+
+// roleCounts is how many administrators and agents a tenant has.
+type roleCounts struct{ Admins, Agents int }
+
+func countRoles(users []domain.User) roleCounts {
+	var c roleCounts
+	for _, u := range users {
+		switch u.Role {
+		case domain.RoleAdmin:
+			c.Admins++
+		case domain.RoleAgent:
+			c.Agents++
+		}
+	}
+	return c
+}

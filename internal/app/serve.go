@@ -1,0 +1,126 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"switchboard/internal/config"
+	"switchboard/internal/httpx"
+	"switchboard/internal/metrics"
+	"switchboard/internal/server"
+	"switchboard/web"
+)
+
+func runServe(e env, args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "Usage: switchboard serve\n\nRuns the whole product on HTTP_ADDR. Pending migrations are applied first unless MIGRATE=false.")
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagStatus(err)
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitUsage
+	}
+	logger := httpx.NewLogger(e.stderr, cfg.LogLevel, cfg.LogFormat)
+	if cfg.Development() && e.getenv("SECRET_KEY") == "" {
+		logger.Warn("SECRET_KEY is not set: using the development key; never do this in production")
+	}
+	if err := serve(e.ctx, cfg, logger, nil); err != nil {
+		logger.Error("serve", "error", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// serve runs until ctx ends, then drains requests in flight. ready, when not
+// nil, receives the listening address (tests listen on :0).
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready chan<- string) error {
+	if cfg.Migrate {
+		if err := migrateUp(cfg); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	d, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	rdb, err := openRedis(cfg)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	assets, err := web.NewAssets()
+	if err != nil {
+		return err
+	}
+	handler := server.New(server.Deps{
+		Logger: logger, Secure: cfg.Secure(), Secret: cfg.SecretKey, Pool: d.pool, Redis: rdb, RedisKey: cfg.RedisPrefix,
+		Store: d.store, Hasher: d.hasher, Tenants: d.tenants, Metrics: metrics.NewRegistry(), Assets: assets, Now: time.Now,
+	})
+	srv := &http.Server{
+		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	go sweepSessions(ctx, d, logger)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// sweepSessions deletes expired sessions every ten minutes.
+func sweepSessions(ctx context.Context, d *deps, logger *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := d.store.DeleteExpiredSessions(ctx); err != nil {
+				logger.Warn("sweep sessions", "error", err)
+			} else if n > 0 {
+				logger.Info("swept expired sessions", "count", n)
+			}
+		}
+	}
+}
+
+func flagStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}

@@ -1,0 +1,53 @@
+// Package operator is the platform operator's console: tenants (create,
+// suspend, reactivate) and plans with their limits.
+package operator
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/domain"
+	"switchboard/internal/httpx"
+	"switchboard/internal/storage"
+	"switchboard/internal/tenant"
+	"switchboard/internal/ui"
+)
+
+// Deps are the operator console's dependencies.
+type Deps struct {
+	Store   *storage.Store
+	Tenants *tenant.Service
+	Auth    *auth.Middleware
+	Cookies httpx.Cookies
+	Shell   ui.Shell
+	Logger  *slog.Logger
+	Fail    auth.FailFunc
+}
+
+// Routes mounts /operator; only operators may enter.
+func Routes(r chi.Router, d Deps) {
+	r.Route("/operator", func(r chi.Router) {
+		r.Use(d.Auth.Require(domain.RoleOperator))
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/operator/tenants", http.StatusSeeOther)
+		})
+		r.Get("/tenants", handleTenants(d))
+		r.Get("/tenants/new", handleTenantForm(d))
+		r.Post("/tenants", handleTenantCreate(d))
+		r.Post("/tenants/{id}/suspend", handleTenantStatus(d, true))
+		r.Post("/tenants/{id}/reactivate", handleTenantStatus(d, false))
+		r.Get("/plans", handlePlans(d))
+		r.Get("/plans/new", handlePlanForm(d))
+		r.Post("/plans", handlePlanSave(d))
+		r.Get("/plans/{id}", handlePlanForm(d))
+		r.Post("/plans/{id}", handlePlanSave(d))
+	})
+}
+
+func (d Deps) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
+	d.Logger.ErrorContext(r.Context(), what, "error", err)
+	d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+}

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"switchboard/internal/account"
+	"switchboard/internal/admin"
+	"switchboard/internal/agentdesk"
+	"switchboard/internal/auth"
+	"switchboard/internal/httpx"
+	"switchboard/internal/metrics"
+	"switchboard/internal/operator"
+)
+
+// routes lists the whole surface in one place.
+func routes(d Deps, rd routeDeps) http.Handler {
+	r := chi.NewRouter()
+	httpMetrics := metrics.NewHTTPMetrics(d.Metrics)
+	metrics.RegisterPgxPool(d.Metrics, d.Pool.Stat)
+	r.Use(httpMetrics.Middleware)
+	r.Use(httpx.RequestLog(d.Logger, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+	})))
+	r.Use(httpx.SecurityHeaders(d.Secure))
+
+	// Machine endpoints: no session, no language.
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	r.Get("/readyz", readiness(d.Pool, d.Redis))
+	r.Handle("/metrics", d.Metrics.Handler())
+	r.Handle("/static/*", d.Assets.Handler())
+
+	// Pages: sessions, CSRF and language apply, also to the error pages.
+	pageChain := func(h http.HandlerFunc) http.Handler { return limitBody(rd.auth.Load(language(rd.cookies)(h))) }
+	r.NotFound(pageChain(func(w http.ResponseWriter, r *http.Request) { rd.fail(w, r, http.StatusNotFound, "error.not_found") }).ServeHTTP)
+	r.MethodNotAllowed(pageChain(func(w http.ResponseWriter, r *http.Request) {
+		rd.fail(w, r, http.StatusMethodNotAllowed, "error.method_not_allowed")
+	}).ServeHTTP)
+	r.Group(func(r chi.Router) {
+		r.Use(limitBody, rd.auth.Load, language(rd.cookies))
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) {
+			if p, ok := auth.FromContext(r.Context()); ok {
+				http.Redirect(w, r, auth.Home(p.Role), http.StatusSeeOther)
+				return
+			}
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+		})
+		account.Routes(r, account.Deps{Store: d.Store, Hasher: d.Hasher, Sessions: rd.sessions, Throttle: rd.throttle,
+			Auth: rd.auth, Cookies: rd.cookies, Shell: rd.shell, Logger: d.Logger, Fail: rd.fail})
+		operator.Routes(r, operator.Deps{Store: d.Store, Tenants: d.Tenants, Auth: rd.auth, Cookies: rd.cookies,
+			Shell: rd.shell, Logger: d.Logger, Fail: rd.fail})
+		admin.Routes(r, admin.Deps{Store: d.Store, Auth: rd.auth, Shell: rd.shell, Logger: d.Logger, Fail: rd.fail})
+		agentdesk.Routes(r, agentdesk.Deps{Store: d.Store, Auth: rd.auth, Shell: rd.shell, Logger: d.Logger, Fail: rd.fail})
+	})
+	return r
+}

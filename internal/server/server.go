@@ -1,0 +1,130 @@
+// Package server assembles the HTTP surface: middleware, the routes of every
+// console, health, readiness and metrics.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/httpx"
+	"switchboard/internal/i18n"
+	"switchboard/internal/metrics"
+	"switchboard/internal/storage"
+	"switchboard/internal/tenant"
+	"switchboard/internal/ui"
+	"switchboard/web"
+)
+
+// Deps is everything the server needs, passed explicitly.
+type Deps struct {
+	Logger   *slog.Logger
+	Secure   bool // BASE_URL is https
+	Secret   []byte
+	Pool     *pgxpool.Pool
+	Redis    *redis.Client
+	RedisKey string // prefix of every Redis key
+	Store    *storage.Store
+	Hasher   *auth.Hasher
+	Tenants  *tenant.Service
+	Metrics  *metrics.Registry
+	Assets   *web.Assets
+	Now      func() time.Time
+}
+
+// maxFormBytes bounds every form body; pages post small forms only.
+const maxFormBytes = 64 << 10
+
+// New returns the whole HTTP surface as one handler.
+func New(d Deps) http.Handler {
+	cookies := httpx.Cookies{Secure: d.Secure}
+	shell := ui.Shell{CSS: d.Assets.Path("app.css"), Cookies: cookies}
+	fail := func(w http.ResponseWriter, r *http.Request, status int, msgKey string) {
+		httpx.Render(w, r, d.Logger, status, ui.ErrorPage(shell.Page(w, r, titleFor(status), "error"), status, msgKey))
+	}
+	sessions := auth.NewSessions(d.Store, d.Now)
+	mw := auth.NewMiddleware(sessions, auth.NewCSRF(d.Secret), cookies, d.Logger, fail)
+	throttle := auth.NewThrottle(d.Redis, d.RedisKey, 15*time.Minute, 10, 100)
+	return routes(d, routeDeps{cookies: cookies, shell: shell, fail: fail, sessions: sessions, auth: mw, throttle: throttle})
+}
+
+type routeDeps struct {
+	cookies  httpx.Cookies
+	shell    ui.Shell
+	fail     auth.FailFunc
+	sessions *auth.Sessions
+	auth     *auth.Middleware
+	throttle *auth.Throttle
+}
+
+// language picks the request's language: the signed-in user's choice, then
+// the language cookie, then Accept-Language.
+func language(cookies httpx.Cookies) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			lang := i18n.Negotiate(r.Header.Get("Accept-Language"))
+			if l, ok := i18n.Parse(cookies.Get(r, "lang")); ok {
+				lang = l
+			}
+			if p, ok := auth.FromContext(r.Context()); ok {
+				if l, ok := i18n.Parse(p.Language); ok {
+					lang = l
+				}
+			}
+			next.ServeHTTP(w, r.WithContext(i18n.WithLang(r.Context(), lang)))
+		})
+	}
+}
+
+// limitBody caps request bodies so a huge form cannot exhaust memory.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func titleFor(status int) string {
+	switch status {
+	case http.StatusForbidden:
+		return "error.forbidden_title"
+	case http.StatusNotFound:
+		return "error.not_found_title"
+	case http.StatusUnauthorized:
+		return "error.signin_required_title"
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusMethodNotAllowed:
+		return "error.bad_request_title"
+	default:
+		return "error.unavailable_title"
+	}
+}
+
+// readiness reports which dependency is unreachable.
+func readiness(pool *pgxpool.Pool, rdb *redis.Client) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		var down []string
+		if err := pool.Ping(ctx); err != nil {
+			down = append(down, "postgres: "+err.Error())
+		}
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			down = append(down, "redis: "+err.Error())
+		}
+		if len(down) > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			for _, d := range down {
+				_, _ = w.Write([]byte("unavailable: " + d + "\n"))
+			}
+			return
+		}
+		_, _ = w.Write([]byte("ready\n"))
+	}
+}

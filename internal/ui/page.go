@@ -1,0 +1,79 @@
+// Package ui holds what every console shares: the page shell, navigation by
+// role, flash messages, form components and error pages.
+package ui
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/domain"
+	"switchboard/internal/httpx"
+	"switchboard/internal/i18n"
+)
+
+// Page is what the layout needs to frame any page.
+type Page struct {
+	Title    string
+	Section  string // the navigation entry to highlight
+	Viewer   *auth.Principal
+	CSRF     string
+	Lang     i18n.Lang
+	Flash    *Flash
+	CSS      string // checksummed stylesheet URL
+	Path     string // current path, to come back after switching language
+	BodyAttr string // data-page value, for tests and scripts
+}
+
+// Shell builds the Page for a request. Surfaces get one from the server so
+// they need not know where assets live.
+type Shell struct {
+	CSS     string
+	Cookies httpx.Cookies
+}
+
+// Page returns the frame for r with a translated title.
+func (s Shell) Page(w http.ResponseWriter, r *http.Request, titleKey, section string) Page {
+	ctx := r.Context()
+	p := Page{
+		Title: i18n.T(ctx, titleKey), Section: section, CSRF: auth.CSRFToken(ctx),
+		Lang: i18n.FromContext(ctx), CSS: s.CSS, Path: r.URL.RequestURI(), BodyAttr: section,
+		Flash: TakeFlash(w, r, s.Cookies),
+	}
+	if v, ok := auth.FromContext(ctx); ok {
+		p.Viewer = &v
+	}
+	return p
+}
+
+// NavItem is one entry of the navigation bar.
+type NavItem struct {
+	Section, Href, LabelKey string
+}
+
+// Nav lists what the viewer's role may reach.
+func Nav(v *auth.Principal) []NavItem {
+	if v == nil {
+		return nil
+	}
+	switch v.Role {
+	case domain.RoleOperator:
+		return []NavItem{{"tenants", "/operator/tenants", "nav.tenants"}, {"plans", "/operator/plans", "nav.plans"}}
+	case domain.RoleAdmin:
+		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"users", "/admin/users", "nav.users"}, {"audit", "/admin/audit", "nav.audit"}}
+	default:
+		return []NavItem{{"agent-home", "/agent", "nav.home"}}
+	}
+}
+
+// RoleLabel translates a role.
+func RoleLabel(ctx context.Context, r domain.Role) string { return i18n.T(ctx, "role."+string(r)) }
+
+// DisplayName is the viewer's name, or their e-mail when they have none.
+func DisplayName(v *auth.Principal) string {
+	if strings.TrimSpace(v.Name) != "" {
+		return v.Name
+	}
+	return v.Email
+}
