@@ -1,0 +1,246 @@
+// Package servertest runs the real HTTP surface (every route and middleware)
+// on a test's own database and Redis, and gives tests a browser-like client:
+// cookies, CSRF tokens picked from the pages, HTML parsed for assertions.
+package servertest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/redis/go-redis/v9"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/httpx"
+	"switchboard/internal/metrics"
+	"switchboard/internal/server"
+	"switchboard/internal/storage/storagetest"
+	"switchboard/internal/tenant"
+	"switchboard/web"
+)
+
+// Clock is a test clock that only moves when told.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// App is a running server on a fresh database with the two-tenant fixtures.
+type App struct {
+	URL     string
+	DB      *storagetest.DB
+	F       storagetest.Fixtures
+	Redis   *redis.Client
+	Prefix  string
+	Clock   *Clock
+	Tenants *tenant.Service
+	Logs    *strings.Builder
+}
+
+// Options change how the app is built.
+type Options struct {
+	// Redis replaces the test's Redis client (for example one pointing at a
+	// closed port, to see readiness fail).
+	Redis *redis.Client
+}
+
+// New starts the app; it stops when the test ends.
+func New(t testing.TB, opts ...Options) *App {
+	t.Helper()
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	db := storagetest.NewDB(t)
+	rdb, prefix := storagetest.NewRedis(t)
+	if o.Redis != nil {
+		rdb = o.Redis
+	}
+	assets, err := web.NewAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &strings.Builder{}
+	var logMu sync.Mutex
+	logger := httpx.NewLogger(lockedWriter{&logMu, logs}, slog.LevelDebug, "text")
+	clock := &Clock{now: time.Now()}
+	hasher := auth.NewHasher(2)
+	tenants := tenant.NewService(db.Store, hasher)
+	h := server.New(server.Deps{
+		Logger: logger, Secret: []byte("test-secret-key-of-at-least-32-bytes!"), Pool: db.Pool, Redis: rdb,
+		RedisKey: prefix, Store: db.Store, Hasher: hasher, Tenants: tenants, Metrics: metrics.NewRegistry(),
+		Assets: assets, Now: clock.Now,
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &App{URL: srv.URL, DB: db, F: storagetest.Seed(t, db), Redis: rdb, Prefix: prefix, Clock: clock, Tenants: tenants, Logs: logs}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// Client is one browser: its own cookies, the last CSRF token it saw.
+type Client struct {
+	t    testing.TB
+	app  *App
+	http *http.Client
+	csrf string
+	// Header is sent with every request (Accept-Language, X-Forwarded-For…).
+	Header http.Header
+}
+
+// Client returns a new browser with no cookies.
+func (a *App) Client(t testing.TB) *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{t: t, app: a, Header: http.Header{}, http: &http.Client{
+		Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// Response is an answer with its body read and, for HTML, parsed.
+type Response struct {
+	Status   int
+	Header   http.Header
+	Body     string
+	Doc      *goquery.Document
+	Location string
+}
+
+// Text returns the trimmed text of the first element matching sel.
+func (r *Response) Text(sel string) string { return strings.TrimSpace(r.Doc.Find(sel).First().Text()) }
+
+// Has reports whether some element matches sel.
+func (r *Response) Has(sel string) bool { return r.Doc.Find(sel).Length() > 0 }
+
+// Get fetches path without following redirects.
+func (c *Client) Get(path string) *Response {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, c.app.URL+path, nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return c.do(req)
+}
+
+// Follow fetches path and follows redirects within the site.
+func (c *Client) Follow(path string) *Response {
+	for i := 0; i < 10; i++ {
+		r := c.Get(path)
+		if r.Location == "" {
+			return r
+		}
+		path = strings.TrimPrefix(r.Location, c.app.URL)
+	}
+	c.t.Fatalf("too many redirects from %s", path)
+	return nil
+}
+
+// Post submits a form with the CSRF token of the last page seen (unless
+// values carry their own csrf_token).
+func (c *Client) Post(path string, values url.Values) *Response {
+	if _, ok := values["csrf_token"]; !ok {
+		values = cloneValues(values)
+		values.Set("csrf_token", c.csrf)
+	}
+	return c.PostRaw(path, values)
+}
+
+// PostRaw submits a form exactly as given.
+func (c *Client) PostRaw(path string, values url.Values) *Response {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, c.app.URL+path, strings.NewReader(values.Encode()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// Login signs in through the form, as a person does, and returns the answer
+// to the POST.
+func (c *Client) Login(email, password string) *Response {
+	c.Get("/login")
+	return c.Post("/login", url.Values{"email": {email}, "password": {password}})
+}
+
+// MustLogin signs in and fails the test unless it worked.
+func (c *Client) MustLogin(email, password string) {
+	c.t.Helper()
+	if r := c.Login(email, password); r.Status != http.StatusSeeOther {
+		c.t.Fatalf("sign in as %s: status %d: %s", email, r.Status, r.Text("[data-testid=form-error]"))
+	}
+}
+
+// Cookie returns a cookie's value as the browser holds it.
+func (c *Client) Cookie(name string) string {
+	u, _ := url.Parse(c.app.URL)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+func (c *Client) do(req *http.Request) *Response {
+	c.t.Helper()
+	for k, v := range c.Header {
+		req.Header[k] = v
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	r := &Response{Status: res.StatusCode, Header: res.Header, Body: string(body), Location: res.Header.Get("Location")}
+	r.Doc, err = goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if tok, ok := r.Doc.Find(`input[name=csrf_token]`).First().Attr("value"); ok {
+		c.csrf = tok
+	}
+	return r
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}

@@ -1,0 +1,146 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/storage"
+	"switchboard/internal/storage/storagetest"
+)
+
+// tenantTables lists every table that holds a tenant's rows, and the column
+// naming the tenant. A new tenant table must be added here.
+var tenantTables = map[string]string{
+	"tenants":   "id",
+	"users":     "tenant_id",
+	"sessions":  "tenant_id",
+	"audit_log": "tenant_id",
+}
+
+// TestRowLevelSecurityHidesOtherTenants runs raw SQL as the application role
+// with tenant A set — no WHERE clause at all — and finds none of B's rows in
+// any tenant table.
+func TestRowLevelSecurityHidesOtherTenants(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	f := storagetest.Seed(t, db)
+	ctx := context.Background()
+	// A session in each tenant, so the sessions table has rows to hide.
+	sessions := auth.NewSessions(db.Store, timeNow)
+	for _, u := range []storagetest.Tenant{f.A, f.B} {
+		if _, _, err := sessions.Start(ctx, u.Agent, "127.0.0.1", "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for table, col := range tenantTables {
+		err := db.Store.InTenant(ctx, f.A.ID, func(tx pgx.Tx) error {
+			var total, foreign int
+			err := tx.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE `+col+` IS DISTINCT FROM $1::uuid) FROM `+table, f.A.ID).Scan(&total, &foreign)
+			if err != nil {
+				return err
+			}
+			if total == 0 {
+				t.Errorf("%s: tenant A sees none of its own rows", table)
+			}
+			if foreign != 0 {
+				t.Errorf("%s: tenant A sees %d rows of other tenants", table, foreign)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
+	}
+	// Writing into B while A is set is refused by the policy's WITH CHECK.
+	err := db.Store.InTenant(ctx, f.A.ID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO users (tenant_id, email, role, password_hash) VALUES ($1, 'x@beta.test', 'agent', 'x')`, f.B.ID)
+		return err
+	})
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+		t.Fatalf("insert into tenant B as A: got %v, want insufficient_privilege (42501)", err)
+	}
+	// With no tenant set at all, nothing is visible.
+	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+			return err
+		}
+		if n != 0 {
+			t.Errorf("no tenant set: %d users visible, want 0", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestApplicationRoleCannotEscape checks the role the product runs as: it is
+// not the owner, cannot bypass RLS, cannot change the audit log, and cannot
+// switch back to the connecting superuser's privileges by itself.
+func TestApplicationRoleCannotEscape(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	f := storagetest.Seed(t, db)
+	ctx := context.Background()
+	var role string
+	var bypass, super bool
+	if err := db.Pool.QueryRow(ctx, `SELECT current_user, rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&role, &bypass, &super); err != nil {
+		t.Fatal(err)
+	}
+	if role != storage.AppRole || bypass || super {
+		t.Fatalf("connections run as %s (bypassrls=%v, super=%v), want %s without either", role, bypass, super, storage.AppRole)
+	}
+	err := db.Store.InTenant(ctx, f.A.ID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE audit_log SET action = 'forged'`)
+		return err
+	})
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+		t.Fatalf("update audit_log: got %v, want permission denied", err)
+	}
+}
+
+// TestStoreMethodsStayInTheirTenant goes through the Store, as handlers do.
+func TestStoreMethodsStayInTheirTenant(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	f := storagetest.Seed(t, db)
+	ctx := context.Background()
+	if _, err := db.Store.User(ctx, f.A.ID, f.B.Agent.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("User(A, B's agent) = %v, want ErrNotFound", err)
+	}
+	users, err := db.Store.ListUsers(ctx, f.A.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 2 {
+		t.Fatalf("ListUsers(A) returned %d users, want A's 2", len(users))
+	}
+	for _, u := range users {
+		if u.TenantID != f.A.ID {
+			t.Fatalf("ListUsers(A) returned %s of another tenant", u.Email)
+		}
+	}
+	if _, err := db.Store.Tenant(ctx, f.A.ID); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := db.Store.ListAudit(ctx, f.B.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.TenantID != f.B.ID {
+			t.Fatalf("ListAudit(B) returned an entry of tenant %q", e.TenantID)
+		}
+	}
+	if err := db.Store.DeleteSession(ctx, f.A.ID, f.B.Agent.ID, f.B.Agent.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("DeleteSession across tenants = %v, want ErrNotFound", err)
+	}
+}
