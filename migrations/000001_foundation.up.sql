@@ -26,13 +26,15 @@ $$ SELECT coalesce(current_setting('app.platform', true), '') = 'on' $$;
 -- Plans are the platform's price list; agents are unlimited on every plan.
 CREATE TABLE plans (
     id                         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    name                       text NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 100),
+    name                       text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
     max_templates              integer NOT NULL CHECK (max_templates >= 0),
     max_numbers                integer NOT NULL CHECK (max_numbers >= 0),
     max_business_conversations integer NOT NULL CHECK (max_business_conversations >= 0),
     created_at                 timestamptz NOT NULL DEFAULT now(),
     updated_at                 timestamptz NOT NULL DEFAULT now()
 );
+
+CREATE UNIQUE INDEX plans_name_key ON plans (lower(name));
 
 INSERT INTO plans (name, max_templates, max_numbers, max_business_conversations) VALUES
     ('Starter', 10, 1, 1000),

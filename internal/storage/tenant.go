@@ -47,7 +47,7 @@ func (s *Store) CreateTenant(ctx context.Context, actor Actor, nt NewTenant) (do
 		if _, err := insertUser(ctx, tx, admin); err != nil {
 			return err
 		}
-		return audit(ctx, tx, "", actor, "tenant.create", t.Slug, map[string]any{"name": t.Name, "admin": admin.Email})
+		return audit(ctx, tx, t.ID, actor, "tenant.create", t.Slug, map[string]any{"name": t.Name, "admin": admin.Email})
 	})
 	return t, err
 }
