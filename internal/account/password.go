@@ -31,7 +31,7 @@ func handlePasswordChange(d Deps) http.HandlerFunc {
 			f.Fail("current_password", "form.required")
 		}
 		if err := auth.CheckPassword(next); err != nil {
-			f.Fail("new_password", "password.policy")
+			f.Fail("new_password", "password.invalid")
 		} else if next != confirm {
 			f.Fail("confirm_password", "password.mismatch")
 		}

@@ -63,6 +63,7 @@ var messages = map[string]struct{ en, it string }{
 	"password.lead":          {"Changing your password signs you out everywhere else.", "Cambiando la password verrai disconnesso da tutti gli altri dispositivi."},
 	"password.submit":        {"Change password", "Cambia password"},
 	"password.policy":        {"Use 12 to 128 characters; a phrase of several words is easy to remember.", "Usa da 12 a 128 caratteri; una frase di più parole è facile da ricordare."},
+	"password.invalid":       {"Use between 12 and 128 characters.", "Usa da 12 a 128 caratteri."},
 	"password.mismatch":      {"The two passwords differ.", "Le due password non coincidono."},
 	"password.current_wrong": {"The current password is wrong.", "La password attuale è errata."},
 	"sessions.title":         {"Active sessions", "Sessioni attive"},

@@ -76,7 +76,7 @@ func (in NewTenantInput) Validate() []*FieldError {
 		errs = append(errs, &FieldError{"admin_name", "form.too_long"})
 	}
 	if auth.CheckPassword(in.AdminPassword) != nil {
-		errs = append(errs, &FieldError{"admin_password", "password.policy"})
+		errs = append(errs, &FieldError{"admin_password", "password.invalid"})
 	}
 	return errs
 }
@@ -145,7 +145,7 @@ func (s *Service) CreateUser(ctx context.Context, actor storage.Actor, in NewUse
 		return "", &FieldError{"name", "form.too_long"}
 	}
 	if auth.CheckPassword(in.Password) != nil {
-		return "", &FieldError{"password", "password.policy"}
+		return "", &FieldError{"password", "password.invalid"}
 	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
