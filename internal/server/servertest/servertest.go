@@ -51,6 +51,7 @@ func (c *Clock) Advance(d time.Duration) {
 // App is a running server on a fresh database with the two-tenant fixtures.
 type App struct {
 	URL     string
+	Handler http.Handler // the server itself, for in-process benchmarks
 	DB      *storagetest.DB
 	F       storagetest.Fixtures
 	Redis   *redis.Client
@@ -96,7 +97,7 @@ func New(t testing.TB, opts ...Options) *App {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &App{URL: srv.URL, DB: db, F: storagetest.Seed(t, db), Redis: rdb, Prefix: prefix, Clock: clock, Tenants: tenants, Logs: logs}
+	return &App{URL: srv.URL, Handler: h, DB: db, F: storagetest.Seed(t, db), Redis: rdb, Prefix: prefix, Clock: clock, Tenants: tenants, Logs: logs}
 }
 
 type lockedWriter struct {
