@@ -20,7 +20,7 @@ import (
 type Config struct {
 	Env         string // development | production
 	DatabaseURL string
-	RedisURL     string
+	RedisURL    string
 	// RedisPrefix namespaces every Redis key, so several deployments (or
 	// tests) can share one Redis.
 	RedisPrefix string
@@ -63,12 +63,12 @@ func Load(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		Env:          get("APP_ENV", "development"),
-		DatabaseURL:  get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
-		RedisURL:     get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-		RedisPrefix:  get("REDIS_PREFIX", "sb:"),
-		HTTPAddr:     get("HTTP_ADDR", ":8080"),
-		LogFormat:    get("LOG_FORMAT", "text"),
+		Env:         get("APP_ENV", "development"),
+		DatabaseURL: get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
+		RedisURL:    get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+		RedisPrefix: get("REDIS_PREFIX", "sb:"),
+		HTTPAddr:    get("HTTP_ADDR", ":8080"),
+		LogFormat:   get("LOG_FORMAT", "text"),
 	}
 	if c.Env != "development" && c.Env != "production" {
 		return c, &Error{"APP_ENV", fmt.Sprintf("must be development or production, not %q", c.Env)}
