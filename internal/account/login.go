@@ -32,7 +32,7 @@ func handleLoginForm(d Deps) http.HandlerFunc {
 }
 
 func renderLogin(w http.ResponseWriter, r *http.Request, d Deps, status int, f *ui.Form) {
-	httpx.Render(w, r, d.Logger, status, LoginPage(d.Shell.Page(w, r, "login.title", "login"), f))
+	d.Render(w, r, status, LoginPage(d.Shell.Page(w, r, "login.title", "login"), f))
 }
 
 func handleLogin(d Deps) http.HandlerFunc {
@@ -78,14 +78,12 @@ func handleLogin(d Deps) http.HandlerFunc {
 		}
 		u, tenantStatus, err := d.Store.UserForSignIn(ctx, email)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
-			d.Logger.ErrorContext(ctx, "sign-in lookup", "error", err)
-			d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+			d.Unavailable(w, r, "sign-in lookup", err)
 			return
 		}
 		ok, err := d.Hasher.Verify(ctx, password, u.PasswordHash)
 		if err != nil {
-			d.Logger.ErrorContext(ctx, "verify password", "error", err)
-			d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+			d.Unavailable(w, r, "verify password", err)
 			return
 		}
 		if !ok || !u.Active {
@@ -110,8 +108,7 @@ func handleLogin(d Deps) http.HandlerFunc {
 		}
 		token, p, err := d.Sessions.Start(ctx, u, ip, r.UserAgent())
 		if err != nil {
-			d.Logger.ErrorContext(ctx, "start session", "error", err)
-			d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+			d.Unavailable(w, r, "start session", err)
 			return
 		}
 		d.Cookies.Set(w, "session", token, time.Now().Add(auth.AbsoluteTimeout))

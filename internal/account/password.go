@@ -15,7 +15,7 @@ func handlePasswordForm(d Deps) http.HandlerFunc {
 }
 
 func renderPassword(w http.ResponseWriter, r *http.Request, d Deps, status int, f *ui.Form) {
-	httpx.Render(w, r, d.Logger, status, PasswordPage(d.Shell.Page(w, r, "password.title", "account"), f))
+	d.Render(w, r, status, PasswordPage(d.Shell.Page(w, r, "password.title", "account"), f))
 }
 
 // handlePasswordChange asks for the current password (re-authentication
@@ -41,8 +41,7 @@ func handlePasswordChange(d Deps) http.HandlerFunc {
 		}
 		u, err := d.Store.User(ctx, p.TenantID, p.UserID)
 		if err != nil {
-			d.Logger.ErrorContext(ctx, "load user", "error", err)
-			d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+			d.Unavailable(w, r, "load user", err)
 			return
 		}
 		ok, err := d.Hasher.Verify(ctx, current, u.PasswordHash)
@@ -56,8 +55,7 @@ func handlePasswordChange(d Deps) http.HandlerFunc {
 			err = d.Store.SetPassword(ctx, p.Actor(httpx.ClientIP(r)), p.TenantID, p.UserID, hash, p.SessionID)
 		}
 		if err != nil {
-			d.Logger.ErrorContext(ctx, "change password", "error", err)
-			d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+			d.Unavailable(w, r, "change password", err)
 			return
 		}
 		ui.SetFlash(w, d.Cookies, "success", "flash.password_changed", "")

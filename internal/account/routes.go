@@ -4,28 +4,22 @@
 package account
 
 import (
-	"log/slog"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/auth"
-	"switchboard/internal/httpx"
 	"switchboard/internal/storage"
 	"switchboard/internal/ui"
 )
 
 // Deps are the account surface's dependencies.
 type Deps struct {
+	ui.Surface
 	Store    *storage.Store
 	Hasher   *auth.Hasher
 	Sessions *auth.Sessions
 	Throttle *auth.Throttle
-	Auth     *auth.Middleware
-	Cookies  httpx.Cookies
-	Shell    ui.Shell
-	Logger   *slog.Logger
-	Fail     auth.FailFunc
 }
 
 // Routes mounts the account pages on r.

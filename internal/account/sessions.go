@@ -8,7 +8,6 @@ import (
 
 	"switchboard/internal/auth"
 	"switchboard/internal/domain"
-	"switchboard/internal/httpx"
 	"switchboard/internal/storage"
 	"switchboard/internal/ui"
 )
@@ -19,14 +18,13 @@ func handleSessions(d Deps) http.HandlerFunc {
 		p, _ := auth.FromContext(ctx)
 		list, err := d.Store.ListSessions(ctx, p.TenantID, p.UserID)
 		if err != nil {
-			d.Logger.ErrorContext(ctx, "list sessions", "error", err)
-			d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+			d.Unavailable(w, r, "list sessions", err)
 			return
 		}
 		for i := range list {
 			list[i].Current = list[i].ID == p.SessionID
 		}
-		httpx.Render(w, r, d.Logger, http.StatusOK, SessionsPage(d.Shell.Page(w, r, "sessions.title", "account"), list))
+		d.Render(w, r, http.StatusOK, SessionsPage(d.Shell.Page(w, r, "sessions.title", "account"), list))
 	}
 }
 
@@ -38,17 +36,16 @@ func handleRevokeSession(d Deps) http.HandlerFunc {
 		p, _ := auth.FromContext(ctx)
 		id := chi.URLParam(r, "id")
 		if !domain.ValidID(id) {
-			d.Fail(w, r, http.StatusNotFound, "error.not_found")
+			d.NotFound(w, r)
 			return
 		}
 		err := d.Store.DeleteSession(ctx, p.TenantID, p.UserID, id)
 		switch {
 		case errors.Is(err, storage.ErrNotFound):
-			d.Fail(w, r, http.StatusNotFound, "error.not_found")
+			d.NotFound(w, r)
 			return
 		case err != nil:
-			d.Logger.ErrorContext(ctx, "revoke session", "error", err)
-			d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+			d.Unavailable(w, r, "revoke session", err)
 			return
 		}
 		if id == p.SessionID {

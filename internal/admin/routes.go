@@ -5,25 +5,20 @@ package admin
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/domain"
-	"switchboard/internal/httpx"
 	"switchboard/internal/storage"
 	"switchboard/internal/ui"
 )
 
 // Deps are the admin console's dependencies.
 type Deps struct {
-	Store  *storage.Store
-	Auth   *auth.Middleware
-	Shell  ui.Shell
-	Logger *slog.Logger
-	Fail   auth.FailFunc
+	ui.Surface
+	Store *storage.Store
 }
 
 // Routes mounts /admin; only administrators may enter, and every query is
@@ -44,20 +39,20 @@ func handleHome(d Deps) http.HandlerFunc {
 		p, _ := auth.FromContext(ctx)
 		t, err := d.Store.Tenant(ctx, p.TenantID)
 		if err != nil {
-			d.unavailable(w, r, "load tenant", err)
+			d.Unavailable(w, r, "load tenant", err)
 			return
 		}
 		plan, err := d.Store.Plan(ctx, t.PlanID)
 		if err != nil {
-			d.unavailable(w, r, "load plan", err)
+			d.Unavailable(w, r, "load plan", err)
 			return
 		}
 		users, err := d.Store.ListUsers(ctx, p.TenantID)
 		if err != nil {
-			d.unavailable(w, r, "list users", err)
+			d.Unavailable(w, r, "list users", err)
 			return
 		}
-		httpx.Render(w, r, d.Logger, http.StatusOK, HomePage(d.Shell.Page(w, r, "admin.home", "admin-home"), t, plan, countRoles(users)))
+		d.Render(w, r, http.StatusOK, HomePage(d.Shell.Page(w, r, "admin.home", "admin-home"), t, plan, countRoles(users)))
 	}
 }
 
@@ -66,10 +61,10 @@ func handleUsers(d Deps) http.HandlerFunc {
 		p, _ := auth.FromContext(r.Context())
 		users, err := d.Store.ListUsers(r.Context(), p.TenantID)
 		if err != nil {
-			d.unavailable(w, r, "list users", err)
+			d.Unavailable(w, r, "list users", err)
 			return
 		}
-		httpx.Render(w, r, d.Logger, http.StatusOK, UsersPage(d.Shell.Page(w, r, "users.title", "users"), users))
+		d.Render(w, r, http.StatusOK, UsersPage(d.Shell.Page(w, r, "users.title", "users"), users))
 	}
 }
 
@@ -80,18 +75,18 @@ func handleUser(d Deps) http.HandlerFunc {
 		p, _ := auth.FromContext(r.Context())
 		id := chi.URLParam(r, "id")
 		if !domain.ValidID(id) {
-			d.Fail(w, r, http.StatusNotFound, "error.not_found")
+			d.NotFound(w, r)
 			return
 		}
 		u, err := d.Store.User(r.Context(), p.TenantID, id)
 		if errors.Is(err, storage.ErrNotFound) {
-			d.Fail(w, r, http.StatusNotFound, "error.not_found")
+			d.NotFound(w, r)
 			return
 		} else if err != nil {
-			d.unavailable(w, r, "load user", err)
+			d.Unavailable(w, r, "load user", err)
 			return
 		}
-		httpx.Render(w, r, d.Logger, http.StatusOK, UserPage(d.Shell.Page(w, r, "users.detail", "users"), u))
+		d.Render(w, r, http.StatusOK, UserPage(d.Shell.Page(w, r, "users.detail", "users"), u))
 	}
 }
 
@@ -100,16 +95,11 @@ func handleAudit(d Deps) http.HandlerFunc {
 		p, _ := auth.FromContext(r.Context())
 		entries, err := d.Store.ListAudit(r.Context(), p.TenantID, 200)
 		if err != nil {
-			d.unavailable(w, r, "list audit", err)
+			d.Unavailable(w, r, "list audit", err)
 			return
 		}
-		httpx.Render(w, r, d.Logger, http.StatusOK, AuditPage(d.Shell.Page(w, r, "audit.title", "audit"), entries))
+		d.Render(w, r, http.StatusOK, AuditPage(d.Shell.Page(w, r, "audit.title", "audit"), entries))
 	}
-}
-
-func (d Deps) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
-	d.Logger.ErrorContext(r.Context(), what, "error", err)
-	d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
 }
 
 // roleCounts is how many administrators and agents a tenant has.

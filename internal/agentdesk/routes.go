@@ -3,25 +3,20 @@
 package agentdesk
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/domain"
-	"switchboard/internal/httpx"
 	"switchboard/internal/storage"
 	"switchboard/internal/ui"
 )
 
 // Deps are the agent console's dependencies.
 type Deps struct {
-	Store  *storage.Store
-	Auth   *auth.Middleware
-	Shell  ui.Shell
-	Logger *slog.Logger
-	Fail   auth.FailFunc
+	ui.Surface
+	Store *storage.Store
 }
 
 // Routes mounts /agent for agents (administrators use their own console).
@@ -37,10 +32,9 @@ func handleHome(d Deps) http.HandlerFunc {
 		p, _ := auth.FromContext(r.Context())
 		t, err := d.Store.Tenant(r.Context(), p.TenantID)
 		if err != nil {
-			d.Logger.ErrorContext(r.Context(), "load tenant", "error", err)
-			d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+			d.Unavailable(w, r, "load tenant", err)
 			return
 		}
-		httpx.Render(w, r, d.Logger, http.StatusOK, HomePage(d.Shell.Page(w, r, "agent.home", "agent-home"), t))
+		d.Render(w, r, http.StatusOK, HomePage(d.Shell.Page(w, r, "agent.home", "agent-home"), t))
 	}
 }

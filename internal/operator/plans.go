@@ -20,10 +20,10 @@ func handlePlans(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		plans, err := d.Store.ListPlans(r.Context())
 		if err != nil {
-			d.unavailable(w, r, "list plans", err)
+			d.Unavailable(w, r, "list plans", err)
 			return
 		}
-		httpx.Render(w, r, d.Logger, http.StatusOK, PlansPage(d.Shell.Page(w, r, "plans.title", "plans"), plans))
+		d.Render(w, r, http.StatusOK, PlansPage(d.Shell.Page(w, r, "plans.title", "plans"), plans))
 	}
 }
 
@@ -34,15 +34,15 @@ func handlePlanForm(d Deps) http.HandlerFunc {
 		id := chi.URLParam(r, "id")
 		if id != "" {
 			if !domain.ValidID(id) {
-				d.Fail(w, r, http.StatusNotFound, "error.not_found")
+				d.NotFound(w, r)
 				return
 			}
 			p, err := d.Store.Plan(r.Context(), id)
 			if errors.Is(err, storage.ErrNotFound) {
-				d.Fail(w, r, http.StatusNotFound, "error.not_found")
+				d.NotFound(w, r)
 				return
 			} else if err != nil {
-				d.unavailable(w, r, "load plan", err)
+				d.Unavailable(w, r, "load plan", err)
 				return
 			}
 			f.Values = map[string]string{"name": p.Name, "max_templates": strconv.Itoa(p.MaxTemplates),
@@ -57,7 +57,7 @@ func (d Deps) renderPlanForm(w http.ResponseWriter, r *http.Request, status int,
 	if id != "" {
 		title = "plans.edit"
 	}
-	httpx.Render(w, r, d.Logger, status, PlanFormPage(d.Shell.Page(w, r, title, "plans"), id, f))
+	d.Render(w, r, status, PlanFormPage(d.Shell.Page(w, r, title, "plans"), id, f))
 }
 
 func handlePlanSave(d Deps) http.HandlerFunc {
@@ -65,7 +65,7 @@ func handlePlanSave(d Deps) http.HandlerFunc {
 		ctx := r.Context()
 		id := chi.URLParam(r, "id")
 		if id != "" && !domain.ValidID(id) {
-			d.Fail(w, r, http.StatusNotFound, "error.not_found")
+			d.NotFound(w, r)
 			return
 		}
 		f := ui.NewForm()
@@ -102,10 +102,10 @@ func handlePlanSave(d Deps) http.HandlerFunc {
 			d.renderPlanForm(w, r, http.StatusConflict, id, f)
 			return
 		case errors.Is(err, storage.ErrNotFound):
-			d.Fail(w, r, http.StatusNotFound, "error.not_found")
+			d.NotFound(w, r)
 			return
 		case err != nil:
-			d.unavailable(w, r, "save plan", err)
+			d.Unavailable(w, r, "save plan", err)
 			return
 		}
 		ui.SetFlash(w, d.Cookies, "success", "flash.plan_saved", plan.Name)

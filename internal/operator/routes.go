@@ -3,14 +3,11 @@
 package operator
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 
-	"switchboard/internal/auth"
 	"switchboard/internal/domain"
-	"switchboard/internal/httpx"
 	"switchboard/internal/storage"
 	"switchboard/internal/tenant"
 	"switchboard/internal/ui"
@@ -18,13 +15,9 @@ import (
 
 // Deps are the operator console's dependencies.
 type Deps struct {
+	ui.Surface
 	Store   *storage.Store
 	Tenants *tenant.Service
-	Auth    *auth.Middleware
-	Cookies httpx.Cookies
-	Shell   ui.Shell
-	Logger  *slog.Logger
-	Fail    auth.FailFunc
 }
 
 // Routes mounts /operator; only operators may enter.
@@ -45,9 +38,4 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/plans/{id}", handlePlanForm(d))
 		r.Post("/plans/{id}", handlePlanSave(d))
 	})
-}
-
-func (d Deps) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
-	d.Logger.ErrorContext(r.Context(), what, "error", err)
-	d.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
 }

@@ -18,10 +18,10 @@ func handleTenants(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		list, err := d.Store.ListTenants(r.Context())
 		if err != nil {
-			d.unavailable(w, r, "list tenants", err)
+			d.Unavailable(w, r, "list tenants", err)
 			return
 		}
-		httpx.Render(w, r, d.Logger, http.StatusOK, TenantsPage(d.Shell.Page(w, r, "tenants.title", "tenants"), list))
+		d.Render(w, r, http.StatusOK, TenantsPage(d.Shell.Page(w, r, "tenants.title", "tenants"), list))
 	}
 }
 
@@ -34,10 +34,10 @@ func handleTenantForm(d Deps) http.HandlerFunc {
 func (d Deps) renderTenantForm(w http.ResponseWriter, r *http.Request, status int, f *ui.Form) {
 	plans, err := d.Store.ListPlans(r.Context())
 	if err != nil {
-		d.unavailable(w, r, "list plans", err)
+		d.Unavailable(w, r, "list plans", err)
 		return
 	}
-	httpx.Render(w, r, d.Logger, status, TenantFormPage(d.Shell.Page(w, r, "tenants.new", "tenants"), f, plans))
+	d.Render(w, r, status, TenantFormPage(d.Shell.Page(w, r, "tenants.new", "tenants"), f, plans))
 }
 
 func handleTenantCreate(d Deps) http.HandlerFunc {
@@ -67,7 +67,7 @@ func handleTenantCreate(d Deps) http.HandlerFunc {
 			d.renderTenantForm(w, r, http.StatusConflict, f)
 			return
 		case err != nil:
-			d.unavailable(w, r, "create tenant", err)
+			d.Unavailable(w, r, "create tenant", err)
 			return
 		}
 		ui.SetFlash(w, d.Cookies, "success", "flash.tenant_created", t.Name)
@@ -81,16 +81,16 @@ func handleTenantStatus(d Deps, suspend bool) http.HandlerFunc {
 		p, _ := auth.FromContext(ctx)
 		id := chi.URLParam(r, "id")
 		if !domain.ValidID(id) {
-			d.Fail(w, r, http.StatusNotFound, "error.not_found")
+			d.NotFound(w, r)
 			return
 		}
 		err := d.Tenants.SetStatus(ctx, p.Actor(httpx.ClientIP(r)), id, suspend)
 		switch {
 		case errors.Is(err, storage.ErrNotFound):
-			d.Fail(w, r, http.StatusNotFound, "error.not_found")
+			d.NotFound(w, r)
 			return
 		case err != nil:
-			d.unavailable(w, r, "set tenant status", err)
+			d.Unavailable(w, r, "set tenant status", err)
 			return
 		}
 		key := "flash.tenant_reactivated"

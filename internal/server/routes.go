@@ -12,6 +12,7 @@ import (
 	"switchboard/internal/httpx"
 	"switchboard/internal/metrics"
 	"switchboard/internal/operator"
+	"switchboard/internal/ui"
 )
 
 // routes lists the whole surface in one place.
@@ -46,12 +47,11 @@ func routes(d Deps, rd routeDeps) http.Handler {
 			}
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 		})
-		account.Routes(r, account.Deps{Store: d.Store, Hasher: d.Hasher, Sessions: rd.sessions, Throttle: rd.throttle,
-			Auth: rd.auth, Cookies: rd.cookies, Shell: rd.shell, Logger: d.Logger, Fail: rd.fail})
-		operator.Routes(r, operator.Deps{Store: d.Store, Tenants: d.Tenants, Auth: rd.auth, Cookies: rd.cookies,
-			Shell: rd.shell, Logger: d.Logger, Fail: rd.fail})
-		admin.Routes(r, admin.Deps{Store: d.Store, Auth: rd.auth, Shell: rd.shell, Logger: d.Logger, Fail: rd.fail})
-		agentdesk.Routes(r, agentdesk.Deps{Store: d.Store, Auth: rd.auth, Shell: rd.shell, Logger: d.Logger, Fail: rd.fail})
+		surface := ui.Surface{Auth: rd.auth, Cookies: rd.cookies, Shell: rd.shell, Logger: d.Logger, Fail: rd.fail}
+		account.Routes(r, account.Deps{Surface: surface, Store: d.Store, Hasher: d.Hasher, Sessions: rd.sessions, Throttle: rd.throttle})
+		operator.Routes(r, operator.Deps{Surface: surface, Store: d.Store, Tenants: d.Tenants})
+		admin.Routes(r, admin.Deps{Surface: surface, Store: d.Store})
+		agentdesk.Routes(r, agentdesk.Deps{Surface: surface, Store: d.Store})
 	})
 	return r
 }
