@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,16 @@ type Config struct {
 	Migrate     bool   // apply pending migrations when serve starts
 	// ShutdownTimeout bounds how long serve waits for requests in flight.
 	ShutdownTimeout time.Duration
+	// MetaAppSecret and MetaVerifyToken are the platform's own Meta app's:
+	// they check /webhooks/whatsapp. Empty: that endpoint refuses everything.
+	MetaAppSecret   string
+	MetaVerifyToken string
+	// GraphBaseURL and GraphAPIVersion address Meta's Graph API for live
+	// numbers (sandbox numbers use the fake inside serve).
+	GraphBaseURL    string
+	GraphAPIVersion string
+	// BlobDir is where media files are kept (the directory blob store).
+	BlobDir string
 }
 
 // Error names the variable that is wrong. Its message is meant to be printed
@@ -134,8 +145,28 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, &Error{"SHUTDOWN_TIMEOUT", "must be a positive duration such as 15s"}
 	}
 	c.ShutdownTimeout = d
+
+	c.MetaAppSecret = getenv("META_APP_SECRET")
+	c.MetaVerifyToken = getenv("META_VERIFY_TOKEN")
+	if c.MetaAppSecret != "" && len(c.MetaAppSecret) < 16 {
+		return c, &Error{"META_APP_SECRET", "must be the Meta app's secret (at least 16 characters)"}
+	}
+	if c.MetaVerifyToken != "" && len(c.MetaVerifyToken) < 8 {
+		return c, &Error{"META_VERIFY_TOKEN", "must be at least 8 characters"}
+	}
+	c.GraphBaseURL = strings.TrimSuffix(get("GRAPH_BASE_URL", "https://graph.facebook.com"), "/")
+	if u, err := url.Parse(c.GraphBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, &Error{"GRAPH_BASE_URL", "must be an http(s) URL such as https://graph.facebook.com"}
+	}
+	c.GraphAPIVersion = get("GRAPH_API_VERSION", "v23.0")
+	if !graphVersionRE.MatchString(c.GraphAPIVersion) {
+		return c, &Error{"GRAPH_API_VERSION", "must look like v23.0"}
+	}
+	c.BlobDir = get("BLOB_DIR", "data/blobs")
 	return c, nil
 }
+
+var graphVersionRE = regexp.MustCompile(`^v[0-9]{1,3}\.[0-9]$`)
 
 // parseSecret accepts 64 hex characters (32 bytes) or any string of at least
 // 32 characters; shorter keys are refused because they sign sessions and

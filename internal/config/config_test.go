@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"switchboard/internal/config"
@@ -58,5 +59,25 @@ func TestEachBadValueNamesItsVariable(t *testing.T) {
 	}
 	if !c.Secure() || c.Migrate || len(c.SecretKey) != 32 {
 		t.Fatalf("production config: secure=%v migrate=%v key=%d bytes", c.Secure(), c.Migrate, len(c.SecretKey))
+	}
+}
+
+func TestWhatsAppSettings(t *testing.T) {
+	for env, bad := range map[string]string{
+		"META_APP_SECRET=short":        "META_APP_SECRET",
+		"META_VERIFY_TOKEN=abc":        "META_VERIFY_TOKEN",
+		"GRAPH_BASE_URL=graph.example": "GRAPH_BASE_URL",
+		"GRAPH_API_VERSION=23":         "GRAPH_API_VERSION",
+	} {
+		k, v, _ := strings.Cut(env, "=")
+		_, err := config.Load(getenv(map[string]string{k: v}))
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Var != bad {
+			t.Errorf("%s: got %v", env, err)
+		}
+	}
+	c, err := config.Load(getenv(nil))
+	if err != nil || c.GraphBaseURL != "https://graph.facebook.com" || c.GraphAPIVersion != "v23.0" || c.BlobDir == "" {
+		t.Fatalf("defaults: %+v %v", c, err)
 	}
 }

@@ -93,3 +93,121 @@ var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4
 // ValidID reports whether s is a canonical lower-case UUID, the form of every
 // id in URLs; anything else is answered 404 before it reaches Postgres.
 func ValidID(s string) bool { return uuidRE.MatchString(s) }
+
+// Number is one of a tenant's WhatsApp numbers. The access token is sealed
+// (internal/secrets) and never leaves the number service in clear.
+type Number struct {
+	ID             string
+	TenantID       string
+	PhoneNumberID  string // Meta's id; routes webhooks to the tenant
+	DisplayPhone   string
+	WABAID         string
+	AppID          string // empty: the platform's own Meta app
+	AppSlug        string
+	AccessTokenEnc string
+	Sandbox        bool
+	Status         string
+	QualityRating  string
+	MessagingLimit string
+	Throughput     int
+	CreatedAt      time.Time
+}
+
+// MetaApp is a Meta app other than the platform's own, registered by the
+// operator; its webhooks arrive at /webhooks/whatsapp/{slug}.
+type MetaApp struct {
+	ID             string
+	Slug           string
+	Name           string
+	AppSecretEnc   string
+	VerifyTokenEnc string
+	CreatedAt      time.Time
+}
+
+// FieldError says which input is wrong; Key is an i18n message key, so a
+// console shows it beside the field and the CLI prints it naming the flag.
+type FieldError struct {
+	Field string
+	Key   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Key }
+
+// Contact is a customer of a tenant, known by their WhatsApp id and/or
+// Meta's business-scoped user id.
+type Contact struct {
+	ID        string
+	TenantID  string
+	WaID      string
+	UserID    string
+	Name      string
+	Phone     string
+	Priority  int
+	Consent   string
+	CreatedAt time.Time
+}
+
+// Conversation states.
+const (
+	ConversationBot      = "bot"
+	ConversationQueued   = "queued"
+	ConversationAssigned = "assigned"
+	ConversationClosed   = "closed"
+)
+
+// Conversation is one open (or closed) thread between a contact and a number.
+type Conversation struct {
+	ID              string
+	TenantID        string
+	NumberID        string
+	ContactID       string
+	Status          string
+	AssignedAgentID string
+	LastInboundAt   *time.Time
+	WindowExpiresAt *time.Time
+	LastMessageAt   *time.Time
+	CreatedAt       time.Time
+	ClosedAt        *time.Time
+}
+
+// Media is a file attached to a message, fetched from Meta into the blob
+// store.
+type Media struct {
+	ID          string
+	TenantID    string
+	NumberID    string
+	MetaMediaID string
+	URL         string
+	MimeType    string
+	Filename    string
+	Size        *int64
+	SHA256      string
+	BlobKey     string
+	State       string // pending | stored | failed
+	Attempts    int
+	LastError   string
+}
+
+// Message is one message of a conversation, either way.
+type Message struct {
+	ID                  string
+	TenantID            string
+	ConversationID      string
+	WAMID               string
+	Direction           string // inbound | outbound
+	Type                string
+	Text                string
+	MediaID             string
+	Media               *Media
+	Details             map[string]any
+	ContextWAMID        string
+	Forwarded           bool
+	FrequentlyForwarded bool
+	Reaction            string
+	Status              string
+	ErrorCode           *int
+	ErrorTitle          string
+	ErrorDetails        string
+	Timestamp           time.Time // WhatsApp's, which orders the conversation
+	CreatedAt           time.Time
+}

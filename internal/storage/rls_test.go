@@ -16,10 +16,65 @@ import (
 // tenantTables lists every table that holds a tenant's rows, and the column
 // naming the tenant. A new tenant table must be added here.
 var tenantTables = map[string]string{
-	"tenants":   "id",
-	"users":     "tenant_id",
-	"sessions":  "tenant_id",
-	"audit_log": "tenant_id",
+	"tenants":          "id",
+	"users":            "tenant_id",
+	"sessions":         "tenant_id",
+	"audit_log":        "tenant_id",
+	"numbers":          "tenant_id",
+	"contacts":         "tenant_id",
+	"conversations":    "tenant_id",
+	"media":            "tenant_id",
+	"messages":         "tenant_id",
+	"message_statuses": "tenant_id",
+	"number_events":    "tenant_id",
+	"template_events":  "tenant_id",
+	"api_keys":         "tenant_id",
+}
+
+// seedInbound gives a tenant one row in every inbound table, written in
+// platform scope as the webhook processor does.
+func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Store.InPlatform(ctx, func(tx pgx.Tx) error {
+		var numberID, contactID, convID, mediaID string
+		steps := []struct {
+			sql  string
+			args []any
+			dest *string
+		}{
+			{`INSERT INTO numbers (tenant_id, phone_number_id, display_phone, waba_id, access_token_enc) VALUES ($1, $2, '+1 555 0100', '1', 'x') RETURNING id`, []any{tenantID, "10" + suffix}, &numberID},
+			{`INSERT INTO contacts (tenant_id, wa_id) VALUES ($1, $2) RETURNING id`, []any{tenantID, "39" + suffix}, &contactID},
+		}
+		for _, st := range steps {
+			if err := tx.QueryRow(ctx, st.sql, st.args...).Scan(st.dest); err != nil {
+				return err
+			}
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO conversations (tenant_id, number_id, contact_id, status) VALUES ($1, $2, $3, 'queued') RETURNING id`,
+			tenantID, numberID, contactID).Scan(&convID); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO media (tenant_id, number_id, meta_media_id) VALUES ($1, $2, $3) RETURNING id`,
+			tenantID, numberID, "m"+suffix).Scan(&mediaID); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`INSERT INTO messages (tenant_id, conversation_id, wamid, direction, type, media_id, wa_timestamp) VALUES ($1, '` + convID + `', 'wamid.` + suffix + `', 'inbound', 'image', '` + mediaID + `', now())`,
+			`INSERT INTO message_statuses (tenant_id, wamid, status, wa_timestamp) VALUES ($1, 'wamid.` + suffix + `', 'sent', now())`,
+			`INSERT INTO number_events (tenant_id, number_id, field) VALUES ($1, '` + numberID + `', 'phone_number_quality_update')`,
+			`INSERT INTO template_events (tenant_id, waba_id, template_id, event) VALUES ($1, '1', '1', 'APPROVED')`,
+			`INSERT INTO api_keys (tenant_id, name, prefix, key_hash) VALUES ($1, 'k', 'sbk_', decode(md5($1::uuid::text), 'hex'))`,
+		} {
+			if _, err := tx.Exec(ctx, q, tenantID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("seed inbound rows: %v", err)
+	}
 }
 
 // TestRowLevelSecurityHidesOtherTenants runs raw SQL as the application role
@@ -30,6 +85,8 @@ func TestRowLevelSecurityHidesOtherTenants(t *testing.T) {
 	db := storagetest.NewDB(t)
 	f := storagetest.Seed(t, db)
 	ctx := context.Background()
+	seedInbound(t, db, f.A.ID, "1")
+	seedInbound(t, db, f.B.ID, "2")
 	// A session in each tenant, so the sessions table has rows to hide.
 	sessions := auth.NewSessions(db.Store, timeNow)
 	for _, u := range []storagetest.Tenant{f.A, f.B} {

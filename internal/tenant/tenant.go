@@ -16,14 +16,8 @@ import (
 	"switchboard/internal/storage"
 )
 
-// FieldError says which input is wrong; Key is an i18n message key, so the
-// console can show it beside the field and the CLI can print it.
-type FieldError struct {
-	Field string
-	Key   string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Key }
+// FieldError is domain.FieldError, named here for the tenant's callers.
+type FieldError = domain.FieldError
 
 // Service applies the rules and writes through the store.
 type Service struct {
@@ -56,36 +50,36 @@ func (in NewTenantInput) Validate() []*FieldError {
 	var errs []*FieldError
 	switch {
 	case in.Name == "":
-		errs = append(errs, &FieldError{"name", "form.required"})
+		errs = append(errs, &FieldError{Field: "name", Key: "form.required"})
 	case utf8.RuneCountInString(in.Name) > 200:
-		errs = append(errs, &FieldError{"name", "form.too_long"})
+		errs = append(errs, &FieldError{Field: "name", Key: "form.too_long"})
 	}
 	switch {
 	case in.Slug == "":
-		errs = append(errs, &FieldError{"slug", "form.required"})
+		errs = append(errs, &FieldError{Field: "slug", Key: "form.required"})
 	case !slugRE.MatchString(in.Slug):
-		errs = append(errs, &FieldError{"slug", "tenant.slug_invalid"})
+		errs = append(errs, &FieldError{Field: "slug", Key: "tenant.slug_invalid"})
 	}
 	if !domain.ValidID(in.PlanID) {
-		errs = append(errs, &FieldError{"plan_id", "tenant.plan_invalid"})
+		errs = append(errs, &FieldError{Field: "plan_id", Key: "tenant.plan_invalid"})
 	}
 	if key := CheckEmail(in.AdminEmail); key != "" {
-		errs = append(errs, &FieldError{"admin_email", key})
+		errs = append(errs, &FieldError{Field: "admin_email", Key: key})
 	}
 	if utf8.RuneCountInString(in.AdminName) > 200 {
-		errs = append(errs, &FieldError{"admin_name", "form.too_long"})
+		errs = append(errs, &FieldError{Field: "admin_name", Key: "form.too_long"})
 	}
 	if auth.CheckPassword(in.AdminPassword) != nil {
-		errs = append(errs, &FieldError{"admin_password", "password.invalid"})
+		errs = append(errs, &FieldError{Field: "admin_password", Key: "password.invalid"})
 	}
 	return errs
 }
 
 // ErrSlugTaken and ErrEmailTaken name the conflict precisely.
 var (
-	ErrSlugTaken  = &FieldError{"slug", "tenant.slug_taken"}
-	ErrEmailTaken = &FieldError{"admin_email", "user.email_taken"}
-	ErrPlan       = &FieldError{"plan_id", "tenant.plan_invalid"}
+	ErrSlugTaken  = &FieldError{Field: "slug", Key: "tenant.slug_taken"}
+	ErrEmailTaken = &FieldError{Field: "admin_email", Key: "user.email_taken"}
+	ErrPlan       = &FieldError{Field: "plan_id", Key: "tenant.plan_invalid"}
 )
 
 // Create validates in, creates the tenant and its first administrator in
@@ -136,16 +130,16 @@ func (s *Service) CreateUser(ctx context.Context, actor storage.Actor, in NewUse
 	in.Email = NormalizeEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	if key := CheckEmail(in.Email); key != "" {
-		return "", &FieldError{"email", key}
+		return "", &FieldError{Field: "email", Key: key}
 	}
 	if !in.Role.Valid() || (in.Role == domain.RoleOperator) != (in.TenantID == "") {
-		return "", &FieldError{"role", "user.role_invalid"}
+		return "", &FieldError{Field: "role", Key: "user.role_invalid"}
 	}
 	if utf8.RuneCountInString(in.Name) > 200 {
-		return "", &FieldError{"name", "form.too_long"}
+		return "", &FieldError{Field: "name", Key: "form.too_long"}
 	}
 	if auth.CheckPassword(in.Password) != nil {
-		return "", &FieldError{"password", "password.invalid"}
+		return "", &FieldError{Field: "password", Key: "password.invalid"}
 	}
 	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
@@ -153,7 +147,7 @@ func (s *Service) CreateUser(ctx context.Context, actor storage.Actor, in NewUse
 	}
 	id, err := s.store.CreateUser(ctx, actor, domain.User{TenantID: in.TenantID, Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash})
 	if errors.Is(err, storage.ErrConflict) {
-		return "", &FieldError{"email", "user.email_taken"}
+		return "", &FieldError{Field: "email", Key: "user.email_taken"}
 	}
 	return id, err
 }

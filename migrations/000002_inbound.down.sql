@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS api_keys;
+DROP TABLE IF EXISTS template_events;
+DROP TABLE IF EXISTS number_events;
+DROP TABLE IF EXISTS message_statuses;
+DROP TABLE IF EXISTS messages;
+DROP TABLE IF EXISTS media;
+DROP TABLE IF EXISTS conversations;
+DROP TABLE IF EXISTS contacts;
+DROP TABLE IF EXISTS webhook_events;
+DROP TABLE IF EXISTS numbers;
+DROP TABLE IF EXISTS meta_apps;
