@@ -46,8 +46,8 @@ var (
 // sandbox is our own fake of Meta.
 type AddInput struct {
 	TenantID, PhoneNumberID, DisplayPhone, WABAID, AppSlug, AccessToken string
-	Sandbox                                                            bool
-	Throughput                                                         int
+	Sandbox                                                             bool
+	Throughput                                                          int
 }
 
 // Add validates and connects a number, within the tenant's plan.
