@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"switchboard/internal/number"
+	"switchboard/internal/secrets"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
@@ -20,6 +22,7 @@ type deps struct {
 	store   *storage.Store
 	hasher  *auth.Hasher
 	tenants *tenant.Service
+	numbers *number.Service
 }
 
 // openDB connects to Postgres as the application role.
@@ -34,7 +37,13 @@ func openDB(ctx context.Context, cfg config.Config) (*deps, error) {
 	}
 	store := storage.New(pool)
 	hasher := auth.NewHasher(runtime.GOMAXPROCS(0))
-	return &deps{pool: pool, store: store, hasher: hasher, tenants: tenant.NewService(store, hasher)}, nil
+	box, err := secrets.New(cfg.SecretKey)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &deps{pool: pool, store: store, hasher: hasher, tenants: tenant.NewService(store, hasher),
+		numbers: number.NewService(store, box)}, nil
 }
 
 func (d *deps) close() { d.pool.Close() }

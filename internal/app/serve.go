@@ -8,6 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"switchboard/internal/apikey"
+	"switchboard/internal/blob"
+	"switchboard/internal/domain"
+	"switchboard/internal/inbound"
+	"switchboard/internal/ingest"
+	"switchboard/internal/number"
+	"switchboard/internal/whatsapp/graph"
+	"sync"
 	"time"
 
 	"switchboard/internal/config"
@@ -63,9 +71,30 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	if err != nil {
 		return err
 	}
+	blobs, err := blob.NewDir(cfg.BlobDir)
+	if err != nil {
+		return err
+	}
+	processor := inbound.NewProcessor(d.store, logger)
+	live := &graph.Client{HTTP: &http.Client{Timeout: 2 * time.Minute}, BaseURL: cfg.GraphBaseURL, Version: cfg.GraphAPIVersion}
+	// Sandbox numbers talk to our fake of Meta inside this process; the
+	// address is known once the listener is open.
+	sandboxGraph := &graph.Client{HTTP: &http.Client{Timeout: 2 * time.Minute}, Version: cfg.GraphAPIVersion}
+	fetcher := inbound.NewFetcher(d.store, blobs, logger, func(n domain.Number) *graph.Client {
+		if n.Sandbox {
+			return sandboxGraph
+		}
+		return live
+	}, d.numbers.AccessToken)
+	processor.MediaQueued = fetcher.Wake
+	sandboxSecret, sandboxVerify := number.SandboxApp(cfg.SecretKey)
 	handler := server.New(server.Deps{
 		Logger: logger, Secure: cfg.Secure(), Secret: cfg.SecretKey, Pool: d.pool, Redis: rdb, RedisKey: cfg.RedisPrefix,
 		Store: d.store, Hasher: d.hasher, Tenants: d.tenants, Metrics: metrics.NewRegistry(), Assets: assets, Now: time.Now,
+		Numbers: d.numbers, APIKeys: apikey.NewService(d.store), Blobs: blobs,
+		Apps: ingest.NewApps(ingest.App{Secret: []byte(cfg.MetaAppSecret), VerifyToken: cfg.MetaVerifyToken},
+			ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, d.numbers.AppSecrets),
+		WebhookStored: func(int64) { processor.Wake() },
 	})
 	srv := &http.Server{
 		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
@@ -80,7 +109,15 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	go sweepSessions(ctx, d, logger)
+	sandboxGraph.BaseURL = "http://" + ln.Addr().String() + "/sandbox/graph"
+	// Workers stop after the HTTP server (shutdown order: HTTP, then
+	// workers, then Postgres and Redis by the deferred closes above).
+	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	var workers sync.WaitGroup
+	workers.Go(func() { sweepSessions(wctx, d, logger) })
+	workers.Go(func() { processor.Run(wctx) })
+	workers.Go(func() { fetcher.Run(wctx) })
+	defer func() { stopWorkers(); workers.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

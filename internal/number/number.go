@@ -4,7 +4,10 @@ package number
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -180,17 +183,28 @@ func (s *Service) RegisterApp(ctx context.Context, actor storage.Actor, slug, na
 	return id, err
 }
 
-// AppSecrets returns a registered app's secret and verify token.
-func (s *Service) AppSecrets(ctx context.Context, slug string) (secret, verifyToken string, err error) {
+// AppSecrets returns a registered app's id, secret and verify token;
+// storage.ErrNotFound when there is no such app.
+func (s *Service) AppSecrets(ctx context.Context, slug string) (id, secret, verifyToken string, err error) {
 	app, err := s.store.MetaAppBySlug(ctx, slug)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	if secret, err = s.box.Open("", fieldAppSecret, app.AppSecretEnc); err != nil {
-		return "", "", fmt.Errorf("app %s: %w", slug, err)
+		return "", "", "", fmt.Errorf("app %s: %w", slug, err)
 	}
 	if verifyToken, err = s.box.Open("", fieldVerifyToken, app.VerifyTokenEnc); err != nil {
-		return "", "", fmt.Errorf("app %s: %w", slug, err)
+		return "", "", "", fmt.Errorf("app %s: %w", slug, err)
 	}
-	return secret, verifyToken, nil
+	return app.ID, secret, verifyToken, nil
+}
+
+// SandboxApp is the Meta app our fake of Meta signs its webhooks as. Its
+// secret is derived from SECRET_KEY, so the sandbox works with no setting
+// and stays private to this deployment.
+func SandboxApp(secretKey []byte) (secret, verifyToken string) {
+	mac := hmac.New(sha256.New, secretKey)
+	mac.Write([]byte("switchboard sandbox meta app secret"))
+	secret = hex.EncodeToString(mac.Sum(nil))
+	return secret, secret[:24]
 }

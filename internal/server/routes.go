@@ -2,6 +2,9 @@ package server
 
 import (
 	"net/http"
+	"switchboard/docs/api"
+	"switchboard/internal/api"
+	"switchboard/internal/ingest"
 
 	"github.com/go-chi/chi/v5"
 
@@ -31,6 +34,14 @@ func routes(d Deps, rd routeDeps) http.Handler {
 	r.Get("/readyz", readiness(d.Pool, d.Redis))
 	r.Handle("/metrics", d.Metrics.Handler())
 	r.Handle("/static/*", d.Assets.Handler())
+
+	// Meta's webhooks and the REST API: no browser session, no CSRF; the
+	// signature or the API key is the authentication.
+	ingest.Routes(r, ingest.Deps{Store: d.Store, Apps: d.Apps, Logger: d.Logger, Metrics: d.Metrics, Stored: d.WebhookStored})
+	api.Routes(r, api.Deps{Store: d.Store, Keys: d.APIKeys, Logger: d.Logger, OpenAPI: apidocs.OpenAPI})
+	if d.Sandbox != nil {
+		r.Mount("/sandbox/graph", http.StripPrefix("/sandbox/graph", d.Sandbox))
+	}
 
 	// Pages: sessions, CSRF and language apply, also to the error pages.
 	pageChain := func(h http.HandlerFunc) http.Handler { return limitBody(rd.auth.Load(language(rd.cookies)(h))) }

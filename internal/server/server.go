@@ -11,10 +11,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"switchboard/internal/apikey"
 	"switchboard/internal/auth"
+	"switchboard/internal/blob"
 	"switchboard/internal/httpx"
 	"switchboard/internal/i18n"
+	"switchboard/internal/ingest"
 	"switchboard/internal/metrics"
+	"switchboard/internal/number"
 	"switchboard/internal/storage"
 	"switchboard/internal/tenant"
 	"switchboard/internal/ui"
@@ -35,6 +39,17 @@ type Deps struct {
 	Metrics  *metrics.Registry
 	Assets   *web.Assets
 	Now      func() time.Time
+
+	Numbers *number.Service
+	APIKeys *apikey.Service
+	Blobs   blob.Store
+	// Apps resolves the Meta app a webhook URL names.
+	Apps ingest.Apps
+	// WebhookStored is told of each stored webhook (wakes the processor).
+	WebhookStored func(id int64)
+	// Sandbox is our fake of Meta's Graph API, served at /sandbox/graph/ for
+	// sandbox numbers; nil to leave it out.
+	Sandbox http.Handler
 }
 
 // maxFormBytes bounds every form body; pages post small forms only.

@@ -133,3 +133,13 @@ func (s *Store) CountWebhookEvents(ctx context.Context) (map[string]int64, error
 	})
 	return out, err
 }
+
+// FailWebhookEvent sets an event aside as failed with a reason, outside the
+// transaction that could not apply it.
+func (s *Store) FailWebhookEvent(ctx context.Context, id int64, reason string) error {
+	return s.InPlatform(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE webhook_events SET state = 'failed', reason = $2, attempts = attempts + 1, processed_at = now()
+			WHERE id = $1`, id, reason)
+		return err
+	})
+}

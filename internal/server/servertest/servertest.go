@@ -12,6 +12,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"switchboard/internal/apikey"
+	"switchboard/internal/blob"
+	"switchboard/internal/inbound"
+	"switchboard/internal/ingest"
+	"switchboard/internal/number"
+	"switchboard/internal/secrets"
 	"sync"
 	"testing"
 	"time"
@@ -59,6 +65,12 @@ type App struct {
 	Clock   *Clock
 	Tenants *tenant.Service
 	Logs    *strings.Builder
+
+	Numbers       *number.Service
+	APIKeys       *apikey.Service
+	Blobs         *blob.Dir
+	Processor     *inbound.Processor
+	SandboxSecret string
 }
 
 // Options change how the app is built.
@@ -66,6 +78,9 @@ type Options struct {
 	// Redis replaces the test's Redis client (for example one pointing at a
 	// closed port, to see readiness fail).
 	Redis *redis.Client
+	// RunWorkers starts the webhook processor in the background, as serve
+	// does; without it tests call Processor.Drain to process synchronously.
+	RunWorkers bool
 }
 
 // New starts the app; it stops when the test ends.
@@ -90,15 +105,47 @@ func New(t testing.TB, opts ...Options) *App {
 	clock := &Clock{now: time.Now()}
 	hasher := auth.NewHasher(2)
 	tenants := tenant.NewService(db.Store, hasher)
+	box, err := secrets.New(secretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	numbers := number.NewService(db.Store, box)
+	blobs, err := blob.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	processor := inbound.NewProcessor(db.Store, logger)
+	sandboxSecret, sandboxVerify := number.SandboxApp(secretKey)
+	apps := ingest.NewApps(ingest.App{Secret: []byte(MetaAppSecret), VerifyToken: MetaVerifyToken},
+		ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, numbers.AppSecrets)
+	a := &App{DB: db, Redis: rdb, Prefix: prefix, Clock: clock, Tenants: tenants, Logs: logs, Numbers: numbers,
+		APIKeys: apikey.NewService(db.Store), Blobs: blobs, Processor: processor, SandboxSecret: sandboxSecret}
 	h := server.New(server.Deps{
-		Logger: logger, Secret: []byte("test-secret-key-of-at-least-32-bytes!"), Pool: db.Pool, Redis: rdb,
+		Logger: logger, Secret: secretKey, Pool: db.Pool, Redis: rdb,
 		RedisKey: prefix, Store: db.Store, Hasher: hasher, Tenants: tenants, Metrics: metrics.NewRegistry(),
-		Assets: assets, Now: clock.Now,
+		Assets: assets, Now: clock.Now, Numbers: numbers, APIKeys: a.APIKeys, Blobs: blobs, Apps: apps,
+		WebhookStored: func(int64) { processor.Wake() },
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &App{URL: srv.URL, Handler: h, DB: db, F: storagetest.Seed(t, db), Redis: rdb, Prefix: prefix, Clock: clock, Tenants: tenants, Logs: logs}
+	a.URL, a.Handler, a.F = srv.URL, h, storagetest.Seed(t, db)
+	if o.RunWorkers {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { processor.Run(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+	}
+	return a
 }
+
+// The test deployment's secrets.
+var secretKey = []byte("test-secret-key-of-at-least-32-bytes!")
+
+// MetaAppSecret and MetaVerifyToken are the platform app's, in tests.
+const (
+	MetaAppSecret   = "test-meta-app-secret-0123456789"
+	MetaVerifyToken = "test-verify-token"
+)
 
 type lockedWriter struct {
 	mu *sync.Mutex

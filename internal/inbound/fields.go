@@ -1,0 +1,123 @@
+package inbound
+
+import (
+	"context"
+	"fmt"
+
+	"switchboard/internal/domain"
+	"switchboard/internal/storage"
+	"switchboard/internal/whatsapp/webhook"
+)
+
+// applyTemplate records a template decision, quality or category change for
+// every tenant with a number on the WABA the entry names.
+func applyTemplate(ctx context.Context, tx storage.InboundTx, entry webhook.Entry, c webhook.Change) (string, error) {
+	numbers, err := tx.NumbersByWABA(ctx, entry.WABAID)
+	if err != nil {
+		return "", err
+	}
+	if len(numbers) == 0 {
+		return fmt.Sprintf("unknown WABA %q", entry.WABAID), nil
+	}
+	var id, name, lang, event, reason string
+	detail := map[string]any{}
+	switch {
+	case c.TemplateStatus != nil:
+		s := c.TemplateStatus
+		id, name, lang, event, reason = s.TemplateID, s.Name, s.Language, s.Event, s.Reason
+		detail["category"] = s.Category
+		if s.RejectionReason != "" {
+			detail["rejection_reason"], detail["rejection_recommendation"] = s.RejectionReason, s.RejectionRecommendation
+		}
+		if s.OtherInfoTitle != "" {
+			detail["other_info_title"], detail["other_info_description"] = s.OtherInfoTitle, s.OtherInfoDescription
+		}
+	case c.TemplateQuality != nil:
+		q := c.TemplateQuality
+		id, name, lang, event = q.TemplateID, q.Name, q.Language, "QUALITY_"+q.NewQualityScore
+		detail["previous_quality_score"], detail["new_quality_score"] = q.PreviousQualityScore, q.NewQualityScore
+	case c.TemplateCategory != nil:
+		q := c.TemplateCategory
+		id, name, lang, event = q.TemplateID, q.Name, q.Language, "CATEGORY_"+q.NewCategory
+		detail["previous_category"], detail["new_category"] = q.PreviousCategory, q.NewCategory
+	}
+	for _, tenantID := range tenantsOf(numbers) {
+		if err := tx.Scope(ctx, tenantID); err != nil {
+			return "", err
+		}
+		if err := tx.TemplateEvent(ctx, tenantID, entry.WABAID, id, name, lang, event, reason, detail); err != nil {
+			return "", err
+		}
+	}
+	return "", nil
+}
+
+// applyAccount records a number's quality or limit change, or an account
+// event, on the numbers concerned.
+func applyAccount(ctx context.Context, tx storage.InboundTx, entry webhook.Entry, c webhook.Change) (string, error) {
+	numbers, err := tx.NumbersByWABA(ctx, entry.WABAID)
+	if err != nil {
+		return "", err
+	}
+	if q := c.PhoneNumberQuality; q != nil {
+		// The event names the display number; match it within the WABA.
+		var target *domain.Number
+		for i := range numbers {
+			if digits(numbers[i].DisplayPhone) == digits(q.DisplayPhoneNumber) {
+				target = &numbers[i]
+			}
+		}
+		if target == nil {
+			return fmt.Sprintf("unknown number %q on WABA %q", q.DisplayPhoneNumber, entry.WABAID), nil
+		}
+		limit := q.MaxDailyConversations
+		if limit == "" {
+			limit = q.CurrentLimit
+		}
+		if err := tx.Scope(ctx, target.TenantID); err != nil {
+			return "", err
+		}
+		return "", tx.NumberEvent(ctx, target.TenantID, target.ID, c.Field, q.Event,
+			map[string]any{"current_limit": q.CurrentLimit, "old_limit": q.OldLimit, "max_daily_conversations": q.MaxDailyConversations},
+			"", limit)
+	}
+	if len(numbers) == 0 {
+		return fmt.Sprintf("unknown WABA %q", entry.WABAID), nil
+	}
+	a := c.AccountUpdate
+	for _, n := range numbers {
+		if err := tx.Scope(ctx, n.TenantID); err != nil {
+			return "", err
+		}
+		detail := map[string]any{"violation_type": a.ViolationType, "restrictions": a.Restrictions}
+		if err := tx.NumberEvent(ctx, n.TenantID, n.ID, c.Field, a.Event, detail, "", ""); err != nil {
+			return "", err
+		}
+		if err := tx.Platform(ctx); err != nil {
+			return "", err
+		}
+	}
+	return "", nil
+}
+
+func tenantsOf(numbers []domain.Number) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range numbers {
+		if !seen[n.TenantID] {
+			seen[n.TenantID] = true
+			out = append(out, n.TenantID)
+		}
+	}
+	return out
+}
+
+func digits(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			out = append(out, s[i])
+		}
+	}
+	return string(out)
+}

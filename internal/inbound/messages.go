@@ -1,0 +1,248 @@
+package inbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"switchboard/internal/domain"
+	"switchboard/internal/storage"
+	"switchboard/internal/whatsapp/webhook"
+)
+
+// applyMessages handles a `messages` change: every message and every status
+// in it, for the tenant that owns the number.
+func (p *Processor) applyMessages(ctx context.Context, tx storage.InboundTx, v *webhook.MessagesValue) (string, error) {
+	pnid := v.Metadata.PhoneNumberID
+	n, err := tx.NumberByPhoneNumberID(ctx, pnid)
+	if errors.Is(err, storage.ErrNotFound) {
+		if len(v.Messages) == 0 && len(v.Statuses) == 0 && len(v.Errors) == 0 {
+			return "", nil
+		}
+		return fmt.Sprintf("%v %q", errUnknownNumber, pnid), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := tx.Scope(ctx, n.TenantID); err != nil {
+		return "", err
+	}
+	var reasons []string
+	mediaQueued := false
+	for i := range v.Messages {
+		m := &v.Messages[i]
+		if m.Invalid {
+			reasons = append(reasons, m.Path+": invalid message kept in the event only")
+			continue
+		}
+		queued, err := p.applyMessage(ctx, tx, n, v, m)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", m.Path, err)
+		}
+		mediaQueued = mediaQueued || queued
+	}
+	for i := range v.Statuses {
+		s := &v.Statuses[i]
+		if s.Invalid {
+			reasons = append(reasons, s.Path+": invalid status kept in the event only")
+			continue
+		}
+		if err := applyStatus(ctx, tx, n.TenantID, s); err != nil {
+			return "", fmt.Errorf("%s: %w", s.Path, err)
+		}
+	}
+	for _, e := range v.Errors {
+		if err := tx.NumberEvent(ctx, n.TenantID, n.ID, "messages.errors", fmt.Sprint(e.Code),
+			map[string]any{"code": e.Code, "title": e.Title, "details": e.Details}, "", ""); err != nil {
+			return "", err
+		}
+	}
+	if mediaQueued && p.MediaQueued != nil {
+		p.MediaQueued()
+	}
+	return strings.Join(reasons, "; "), nil
+}
+
+// applyMessage stores one customer message in its conversation.
+func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n domain.Number, v *webhook.MessagesValue, m *webhook.Message) (bool, error) {
+	key := storage.ContactKey{WaID: m.From, UserID: m.FromUserID}
+	if c := v.ContactFor(*m); c != nil {
+		key.Name = c.Name
+		if key.WaID == "" {
+			key.WaID = c.WaID
+		}
+		if key.UserID == "" {
+			key.UserID = c.UserID
+		}
+	}
+	contactID, err := tx.UpsertContact(ctx, n.TenantID, key)
+	if err != nil {
+		return false, err
+	}
+	if m.System != nil && m.System.Type == "user_changed_number" && m.System.WaID != "" {
+		if err := tx.ChangeContactNumber(ctx, n.TenantID, contactID, m.System.WaID); err != nil {
+			return false, err
+		}
+	}
+	convID, err := tx.OpenConversation(ctx, n.TenantID, n.ID, contactID)
+	if err != nil {
+		return false, err
+	}
+	msg := toMessage(n.TenantID, convID, m)
+	queued := false
+	if media := m.MediaObject(); media != nil {
+		msg.MediaID, err = tx.UpsertMedia(ctx, domain.Media{TenantID: n.TenantID, NumberID: n.ID, MetaMediaID: media.ID,
+			URL: media.URL, MimeType: media.MimeType, Filename: media.Filename, SHA256: media.SHA256})
+		if err != nil {
+			return false, err
+		}
+		queued = true
+	}
+	inserted, err := tx.InsertMessage(ctx, msg, m.Raw)
+	if err != nil || !inserted {
+		return false, err // a redelivery changes nothing
+	}
+	if m.Reaction != nil && m.Reaction.MessageID != "" {
+		if err := tx.SetReaction(ctx, n.TenantID, m.Reaction.MessageID, m.Reaction.Emoji); err != nil {
+			return false, err
+		}
+	}
+	// System notices are not the customer writing: they keep the window.
+	if err := tx.TouchConversation(ctx, n.TenantID, convID, m.Timestamp, m.Type != webhook.TypeSystem); err != nil {
+		return false, err
+	}
+	if p.Applied != nil {
+		p.Applied(n.TenantID, convID)
+	}
+	return queued, nil
+}
+
+// applyStatus keeps the status and moves its message forward, never back.
+// A status for a message not stored yet is kept and applied when the
+// message arrives (outbound messages are stored before Meta answers).
+func applyStatus(ctx context.Context, tx storage.InboundTx, tenantID string, s *webhook.Status) error {
+	rec := storage.StatusRecord{WAMID: s.ID, Status: s.Status, Timestamp: s.Timestamp, Raw: s.Raw}
+	if len(s.Errors) > 0 {
+		e := s.Errors[0]
+		code := e.Code
+		rec.ErrorCode, rec.ErrorTitle, rec.ErrorDetails = &code, e.Title, e.Details
+	}
+	inserted, err := tx.InsertStatus(ctx, tenantID, rec)
+	if err != nil || !inserted {
+		return err
+	}
+	current, err := tx.MessageStatus(ctx, tenantID, s.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if webhook.StatusAdvances(current, s.Status) {
+		return tx.SetMessageStatus(ctx, tenantID, s.ID, rec)
+	}
+	return nil
+}
+
+// toMessage maps a parsed message onto the stored model: the text a person
+// reads in `text`, the structured rest in `details`.
+func toMessage(tenantID, convID string, m *webhook.Message) domain.Message {
+	out := domain.Message{TenantID: tenantID, ConversationID: convID, WAMID: m.ID, Direction: "inbound",
+		Type: m.Type, Timestamp: m.Timestamp, Details: map[string]any{}}
+	if m.Context != nil {
+		out.ContextWAMID = m.Context.ID
+		out.Forwarded = m.Context.Forwarded
+		out.FrequentlyForwarded = m.Context.FrequentlyForwarded
+		if m.Context.ReferredProduct != nil {
+			out.Details["referred_product"] = m.Context.ReferredProduct
+		}
+	}
+	if m.Referral != nil {
+		out.Details["referral"] = m.Referral
+	}
+	if len(m.Errors) > 0 {
+		e := m.Errors[0]
+		code := e.Code
+		out.ErrorCode, out.ErrorTitle, out.ErrorDetails = &code, e.Title, e.Details
+	}
+	switch {
+	case m.Text != nil:
+		out.Text = m.Text.Body
+	case m.MediaObject() != nil:
+		md := m.MediaObject()
+		out.Text = md.Caption
+		if md.Voice {
+			out.Details["voice"] = true
+		}
+		if md.Animated {
+			out.Details["animated"] = true
+		}
+	case m.Location != nil:
+		out.Text = m.Location.Name
+		out.Details["location"] = map[string]any{"latitude": m.Location.Latitude, "longitude": m.Location.Longitude,
+			"name": m.Location.Name, "address": m.Location.Address, "url": m.Location.URL}
+	case len(m.Contacts) > 0:
+		names := make([]string, 0, len(m.Contacts))
+		for _, c := range m.Contacts {
+			names = append(names, c.Name.FormattedName)
+		}
+		out.Text = strings.Join(names, ", ")
+		out.Details["contacts"] = m.Contacts
+	case m.Interactive != nil:
+		it := m.Interactive
+		out.Details["interactive_type"] = it.Type
+		switch {
+		case it.ButtonReply != nil:
+			out.Text = it.ButtonReply.Title
+			out.Details["reply_id"] = it.ButtonReply.ID
+		case it.ListReply != nil:
+			out.Text = it.ListReply.Title
+			out.Details["reply_id"] = it.ListReply.ID
+			out.Details["reply_description"] = it.ListReply.Description
+		case it.NFMReply != nil:
+			out.Text = it.NFMReply.Body
+			out.Details["flow_response_json"] = it.NFMReply.ResponseJSON
+		}
+	case m.Button != nil:
+		out.Text = m.Button.Text
+		out.Details["payload"] = m.Button.Payload
+	case m.Reaction != nil:
+		out.Text = m.Reaction.Emoji
+		out.ContextWAMID = m.Reaction.MessageID
+	case m.Order != nil:
+		out.Text = m.Order.Text
+		out.Details["order"] = m.Order
+	case m.System != nil:
+		out.Text = m.System.Body
+		out.Details["system_type"] = m.System.Type
+	case m.Unsupported != nil:
+		out.Type = webhook.TypeUnsupported
+		out.Details["unsupported_type"] = m.Unsupported.Type
+		out.Details["sent_type"] = m.Unsupported.SentType
+	}
+	return out
+}
+
+// ApplyRecordedStatuses moves a newly stored message to the furthest status
+// already recorded for it: statuses can arrive before the message they
+// describe.
+func ApplyRecordedStatuses(ctx context.Context, tx storage.InboundTx, tenantID, wamid string) error {
+	recs, err := tx.Statuses(ctx, tenantID, wamid)
+	if err != nil {
+		return err
+	}
+	current, err := tx.MessageStatus(ctx, tenantID, wamid)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if webhook.StatusAdvances(current, r.Status) {
+			if err := tx.SetMessageStatus(ctx, tenantID, wamid, r); err != nil {
+				return err
+			}
+			current = r.Status
+		}
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+// Package inbound turns stored webhooks into what Switchboard knows:
+// contacts, conversations, messages, statuses, media to fetch, and events
+// about numbers and templates. It runs behind package ingest, which stores
+// each POST before Meta gets its 200; here every entry, change, message and
+// status of a POST is applied in one transaction with the event's new state,
+// so an event is applied exactly once and a redelivered one changes nothing.
+package inbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/storage"
+	"switchboard/internal/whatsapp/webhook"
+)
+
+// Processor applies pending webhook events.
+type Processor struct {
+	store  *storage.Store
+	logger *slog.Logger
+	wake   chan struct{}
+	// Applied is told of every conversation an event touched (the realtime
+	// hub and the router will listen); may be nil.
+	Applied func(tenantID, conversationID string)
+	// MediaQueued wakes the media fetcher; may be nil.
+	MediaQueued func()
+}
+
+// NewProcessor returns a processor; call Run to start it.
+func NewProcessor(store *storage.Store, logger *slog.Logger) *Processor {
+	return &Processor{store: store, logger: logger, wake: make(chan struct{}, 1)}
+}
+
+// Wake asks the processor to look for pending events now.
+func (p *Processor) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run processes events until ctx ends. Several processors (goroutines or
+// instances) can run at once: each event is claimed with SKIP LOCKED.
+func (p *Processor) Run(ctx context.Context) {
+	poll := time.NewTicker(time.Second)
+	defer poll.Stop()
+	for {
+		p.Drain(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.wake:
+		case <-poll.C:
+		}
+	}
+}
+
+// Drain processes pending events until none is left.
+func (p *Processor) Drain(ctx context.Context) {
+	for ctx.Err() == nil {
+		var current int64
+		found, err := p.store.ProcessWebhookEvent(ctx, func(tx pgx.Tx, ev storage.WebhookEvent) (string, error) {
+			current = ev.ID
+			return p.apply(ctx, storage.Inbound(tx), ev)
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			// A database error inside one event must not block the queue:
+			// the event is set aside as failed, to be replayed after a fix.
+			p.logger.ErrorContext(ctx, "webhook event failed", "event_id", current, "error", err)
+			if current > 0 {
+				if ferr := p.store.FailWebhookEvent(ctx, current, "processing error: "+err.Error()); ferr != nil {
+					p.logger.ErrorContext(ctx, "mark webhook event failed", "event_id", current, "error", ferr)
+					time.Sleep(time.Second)
+				}
+			}
+			continue
+		}
+		if !found {
+			return
+		}
+	}
+}
+
+// apply handles one event; the returned reason is empty when everything in
+// it was understood and applied.
+func (p *Processor) apply(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent) (string, error) {
+	payload, err := webhook.Parse(ev.Body)
+	if err != nil {
+		return "cannot parse: " + err.Error(), nil
+	}
+	var reasons []string
+	for _, pr := range payload.Problems {
+		reasons = append(reasons, pr.String())
+	}
+	for ei, entry := range payload.Entries {
+		for ci, change := range entry.Changes {
+			path := fmt.Sprintf("entry[%d].changes[%d]", ei, ci)
+			if err := tx.Platform(ctx); err != nil {
+				return "", err
+			}
+			var why string
+			switch {
+			case change.Messages != nil:
+				why, err = p.applyMessages(ctx, tx, change.Messages)
+			case change.TemplateStatus != nil || change.TemplateQuality != nil || change.TemplateCategory != nil:
+				why, err = applyTemplate(ctx, tx, entry, change)
+			case change.PhoneNumberQuality != nil || change.AccountUpdate != nil:
+				why, err = applyAccount(ctx, tx, entry, change)
+			default:
+				// Other fields (user_preferences, automatic_events, …) are
+				// kept in the event log; nothing to apply, nothing wrong.
+			}
+			if err != nil {
+				return "", err
+			}
+			if why != "" {
+				reasons = append(reasons, path+": "+why)
+			}
+		}
+	}
+	return strings.Join(reasons, "; "), nil
+}
+
+// errUnknownNumber is reported (not returned as an error) so the event is
+// kept as failed and can be replayed once the number is connected.
+var errUnknownNumber = errors.New("unknown phone_number_id")

@@ -1,0 +1,284 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/domain"
+)
+
+// InboundTx is the webhook processor's view of one transaction: the event
+// being processed and every change it causes commit together. Each method
+// filters on the tenant it is given; Scope narrows row-level security to
+// that tenant before the tenant's rows are touched.
+type InboundTx struct {
+	tx pgx.Tx
+}
+
+// Inbound wraps the processor's transaction.
+func Inbound(tx pgx.Tx) InboundTx { return InboundTx{tx: tx} }
+
+// Scope switches the transaction from platform scope to one tenant.
+func (t InboundTx) Scope(ctx context.Context, tenantID string) error {
+	_, err := t.tx.Exec(ctx, `SELECT set_config('app.platform', 'off', true), set_config('app.tenant_id', $1, true)`, tenantID)
+	return err
+}
+
+// Platform widens the transaction back to platform scope, to find the next
+// number's tenant.
+func (t InboundTx) Platform(ctx context.Context) error {
+	_, err := t.tx.Exec(ctx, `SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true)`)
+	return err
+}
+
+// NumberByPhoneNumberID finds a number by Meta's id (platform scope).
+func (t InboundTx) NumberByPhoneNumberID(ctx context.Context, phoneNumberID string) (domain.Number, error) {
+	return scanNumber(t.tx.QueryRow(ctx, `SELECT `+numberColumns+numberFrom+` WHERE n.phone_number_id = $1`, phoneNumberID))
+}
+
+// NumbersByWABA lists the numbers of a WhatsApp Business Account, across
+// tenants (platform scope): template and account events name only the WABA.
+func (t InboundTx) NumbersByWABA(ctx context.Context, wabaID string) ([]domain.Number, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+numberColumns+numberFrom+` WHERE n.waba_id = $1 ORDER BY n.tenant_id, n.id`, wabaID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Number
+	for rows.Next() {
+		n, err := scanNumber(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// ContactKey identifies a customer: their WhatsApp id, Meta's
+// business-scoped user id, or both.
+type ContactKey struct {
+	WaID, UserID, Name string
+}
+
+// UpsertContact finds the tenant's contact by wa_id or user id, filling in
+// whichever was missing and the latest profile name, or creates it.
+func (t InboundTx) UpsertContact(ctx context.Context, tenantID string, k ContactKey) (string, error) {
+	for attempt := 0; attempt < 2; attempt++ {
+		var id string
+		err := t.tx.QueryRow(ctx, `SELECT id FROM contacts WHERE tenant_id = $1
+				AND ((wa_id = $2 AND $2 <> '') OR (user_id = $3 AND $3 <> ''))
+			ORDER BY (wa_id = $2) DESC LIMIT 1 FOR UPDATE`, tenantID, k.WaID, k.UserID).Scan(&id)
+		if err == nil {
+			_, err = t.tx.Exec(ctx, `UPDATE contacts SET
+					name = CASE WHEN $3 <> '' THEN $3 ELSE name END,
+					wa_id = coalesce(wa_id, nullif($4, '')),
+					user_id = coalesce(user_id, nullif($5, '')),
+					phone = CASE WHEN phone = '' AND $4 <> '' THEN '+' || $4 ELSE phone END,
+					updated_at = now()
+				WHERE tenant_id = $1 AND id = $2`, tenantID, id, k.Name, k.WaID, k.UserID)
+			return id, err
+		}
+		if err != pgx.ErrNoRows {
+			return "", err
+		}
+		phone := ""
+		if k.WaID != "" {
+			phone = "+" + k.WaID
+		}
+		// ON CONFLICT DO NOTHING: another worker may create the same contact
+		// at the same moment; then the loop finds it.
+		err = t.tx.QueryRow(ctx, `INSERT INTO contacts (tenant_id, wa_id, user_id, name, phone)
+			VALUES ($1, nullif($2, ''), nullif($3, ''), $4, $5) ON CONFLICT DO NOTHING RETURNING id`,
+			tenantID, k.WaID, k.UserID, k.Name, phone).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if err != pgx.ErrNoRows {
+			return "", err
+		}
+	}
+	return "", ErrConflict
+}
+
+// ChangeContactNumber records a customer's new WhatsApp id (a system
+// "user_changed_number" message), unless another contact already has it.
+func (t InboundTx) ChangeContactNumber(ctx context.Context, tenantID, contactID, newWaID string) error {
+	_, err := t.tx.Exec(ctx, `UPDATE contacts SET wa_id = $3, phone = '+' || $3, updated_at = now()
+		WHERE tenant_id = $1 AND id = $2
+		  AND NOT EXISTS (SELECT 1 FROM contacts o WHERE o.tenant_id = $1 AND o.wa_id = $3)`, tenantID, contactID, newWaID)
+	return err
+}
+
+// OpenConversation returns the open conversation of a contact on a number,
+// opening a new one (queued) when there is none.
+func (t InboundTx) OpenConversation(ctx context.Context, tenantID, numberID, contactID string) (string, error) {
+	for attempt := 0; attempt < 2; attempt++ {
+		var id string
+		err := t.tx.QueryRow(ctx, `SELECT id FROM conversations WHERE tenant_id = $1 AND number_id = $2 AND contact_id = $3
+			AND status <> 'closed' FOR UPDATE`, tenantID, numberID, contactID).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if err != pgx.ErrNoRows {
+			return "", err
+		}
+		err = t.tx.QueryRow(ctx, `INSERT INTO conversations (tenant_id, number_id, contact_id, status)
+			VALUES ($1, $2, $3, 'queued') ON CONFLICT DO NOTHING RETURNING id`, tenantID, numberID, contactID).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if err != pgx.ErrNoRows {
+			return "", err
+		}
+	}
+	return "", ErrConflict
+}
+
+// TouchConversation records a message's time; a customer's message also
+// moves the 24-hour window. Times only move forward, whatever the order in
+// which webhooks arrive.
+func (t InboundTx) TouchConversation(ctx context.Context, tenantID, conversationID string, at time.Time, fromCustomer bool) error {
+	_, err := t.tx.Exec(ctx, `UPDATE conversations SET
+			last_message_at = greatest(last_message_at, $3),
+			last_inbound_at = CASE WHEN $4 THEN greatest(last_inbound_at, $3) ELSE last_inbound_at END,
+			window_expires_at = CASE WHEN $4 THEN greatest(window_expires_at, $3 + interval '24 hours') ELSE window_expires_at END
+		WHERE tenant_id = $1 AND id = $2`, tenantID, conversationID, at, fromCustomer)
+	return err
+}
+
+// UpsertMedia records a media object to fetch; the same Meta media id is
+// recorded once per tenant.
+func (t InboundTx) UpsertMedia(ctx context.Context, m domain.Media) (string, error) {
+	var id string
+	err := t.tx.QueryRow(ctx, `INSERT INTO media (tenant_id, number_id, meta_media_id, url, mime_type, filename, sha256)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (tenant_id, meta_media_id) DO UPDATE SET url = CASE WHEN excluded.url <> '' THEN excluded.url ELSE media.url END
+		RETURNING id`, m.TenantID, m.NumberID, m.MetaMediaID, m.URL, m.MimeType, m.Filename, m.SHA256).Scan(&id)
+	return id, err
+}
+
+// InsertMessage stores a message once per (tenant, wamid): a redelivery is
+// a no-op, reported as false.
+func (t InboundTx) InsertMessage(ctx context.Context, m domain.Message, raw []byte) (bool, error) {
+	if len(raw) == 0 {
+		raw = []byte("{}")
+	}
+	if m.Details == nil {
+		m.Details = map[string]any{}
+	}
+	tag, err := t.tx.Exec(ctx, `INSERT INTO messages (tenant_id, conversation_id, wamid, direction, type, text, media_id, details,
+			context_wamid, forwarded, frequently_forwarded, error_code, error_title, error_details, raw, wa_timestamp)
+		VALUES ($1, $2, $3, $4, $5, $6, nullif($7, '')::uuid, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		ON CONFLICT (tenant_id, wamid) DO NOTHING`,
+		m.TenantID, m.ConversationID, m.WAMID, m.Direction, m.Type, m.Text, m.MediaID, m.Details, m.ContextWAMID,
+		m.Forwarded, m.FrequentlyForwarded, m.ErrorCode, m.ErrorTitle, m.ErrorDetails, raw, m.Timestamp)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// SetReaction applies (or, with "", removes) a customer's reaction to the
+// message it targets.
+func (t InboundTx) SetReaction(ctx context.Context, tenantID, targetWAMID, emoji string) error {
+	_, err := t.tx.Exec(ctx, `UPDATE messages SET reaction = $3 WHERE tenant_id = $1 AND wamid = $2`, tenantID, targetWAMID, emoji)
+	return err
+}
+
+// StatusRecord is one delivery status of a message.
+type StatusRecord struct {
+	WAMID        string
+	Status       string
+	Timestamp    time.Time
+	ErrorCode    *int
+	ErrorTitle   string
+	ErrorDetails string
+	Raw          []byte
+}
+
+// InsertStatus keeps a status once per (message, status), whether or not
+// the message is known yet; a redelivery is reported as false.
+func (t InboundTx) InsertStatus(ctx context.Context, tenantID string, s StatusRecord) (bool, error) {
+	if len(s.Raw) == 0 {
+		s.Raw = []byte("{}")
+	}
+	tag, err := t.tx.Exec(ctx, `INSERT INTO message_statuses (tenant_id, wamid, status, wa_timestamp, error_code, error_title, error_details, raw)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		tenantID, s.WAMID, s.Status, s.Timestamp, s.ErrorCode, s.ErrorTitle, s.ErrorDetails, s.Raw)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// MessageStatus returns a message's current status, or ErrNotFound when the
+// message is not stored (yet).
+func (t InboundTx) MessageStatus(ctx context.Context, tenantID, wamid string) (string, error) {
+	var st string
+	err := t.tx.QueryRow(ctx, `SELECT status FROM messages WHERE tenant_id = $1 AND wamid = $2 FOR UPDATE`, tenantID, wamid).Scan(&st)
+	return st, notFound(err)
+}
+
+// Statuses lists what is recorded for a message, oldest first.
+func (t InboundTx) Statuses(ctx context.Context, tenantID, wamid string) ([]StatusRecord, error) {
+	rows, err := t.tx.Query(ctx, `SELECT wamid, status, wa_timestamp, error_code, error_title, error_details FROM message_statuses
+		WHERE tenant_id = $1 AND wamid = $2 ORDER BY wa_timestamp, created_at`, tenantID, wamid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StatusRecord
+	for rows.Next() {
+		var s StatusRecord
+		if err := rows.Scan(&s.WAMID, &s.Status, &s.Timestamp, &s.ErrorCode, &s.ErrorTitle, &s.ErrorDetails); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SetMessageStatus moves a message to a status (the caller decided it is
+// forward), with Meta's error for a failure.
+func (t InboundTx) SetMessageStatus(ctx context.Context, tenantID, wamid string, s StatusRecord) error {
+	_, err := t.tx.Exec(ctx, `UPDATE messages SET status = $3,
+			error_code = CASE WHEN $3 = 'failed' THEN $4 ELSE error_code END,
+			error_title = CASE WHEN $3 = 'failed' THEN $5 ELSE error_title END,
+			error_details = CASE WHEN $3 = 'failed' THEN $6 ELSE error_details END
+		WHERE tenant_id = $1 AND wamid = $2`, tenantID, wamid, s.Status, s.ErrorCode, s.ErrorTitle, s.ErrorDetails)
+	return err
+}
+
+// NumberEvent records what Meta says about a number or its account, and
+// applies a quality or limit change to the number.
+func (t InboundTx) NumberEvent(ctx context.Context, tenantID, numberID, field, event string, detail map[string]any, quality, limit string) error {
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	if _, err := t.tx.Exec(ctx, `INSERT INTO number_events (tenant_id, number_id, field, event, detail)
+		VALUES ($1, nullif($2, '')::uuid, $3, $4, $5)`, tenantID, numberID, field, event, detail); err != nil {
+		return err
+	}
+	if numberID == "" || (quality == "" && limit == "") {
+		return nil
+	}
+	_, err := t.tx.Exec(ctx, `UPDATE numbers SET
+			quality_rating = CASE WHEN $3 <> '' THEN $3 ELSE quality_rating END,
+			messaging_limit = CASE WHEN $4 <> '' THEN $4 ELSE messaging_limit END,
+			updated_at = now()
+		WHERE tenant_id = $1 AND id = $2`, tenantID, numberID, quality, limit)
+	return err
+}
+
+// TemplateEvent records Meta's decision or note about a template.
+func (t InboundTx) TemplateEvent(ctx context.Context, tenantID, wabaID, templateID, name, language, event, reason string, detail map[string]any) error {
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO template_events (tenant_id, waba_id, template_id, template_name, language, event, reason, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenantID, wabaID, templateID, name, language, event, reason, detail)
+	return err
+}
