@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"sort"
 	"strings"
 
 	"switchboard/internal/domain"
@@ -178,9 +179,15 @@ func subcommand(e env, fs *flag.FlagSet, args []string, action string) bool {
 	return false
 }
 
+// missingFlags returns the first (alphabetically) required flag left empty.
 func missingFlags(flags map[string]string) string {
-	for _, name := range []string{"--name", "--slug", "--admin-email", "--tenant", "--email", "--role"} {
-		if v, ok := flags[name]; ok && strings.TrimSpace(v) == "" {
+	names := make([]string, 0, len(flags))
+	for name := range flags {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if strings.TrimSpace(flags[name]) == "" {
 			return name
 		}
 	}

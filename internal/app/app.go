@@ -45,6 +45,9 @@ func commands() []command {
 		{"user", "manage a tenant's users (create)", runUser},
 		{"operator", "manage platform operators (create)", runOperator},
 		{"demo", "load demo data (seed)", runDemo},
+		{"number", "connect a tenant's WhatsApp number (add)", runNumber},
+		{"apikey", "issue a tenant's REST API key (create)", runAPIKey},
+		{"webhooks", "replay failed webhook events (replay)", runWebhooks},
 		{"version", "print the version", func(e env, _ []string) int { fmt.Fprintln(e.stdout, "switchboard", version); return exitOK }},
 	}
 }

@@ -251,3 +251,49 @@ func TestServeMigratesServesAndStopsCleanly(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+func TestNumberAPIKeyAndReplayCommands(t *testing.T) {
+	t.Parallel()
+	c, db := newCLI(t)
+	if code, _, errs := c.run("acme-admin-password\n", "tenant", "create", "--name", "Acme", "--slug", "acme", "--admin-email", "boss@acme.test"); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := c.run("EAAG-live-token-123\n", "number", "add", "--tenant", "acme", "--phone-number-id", "106540352242922",
+		"--display-phone", "+1 555 078 3881", "--waba-id", "102290129340398")
+	if code != 0 || !uuidLine.MatchString(out) {
+		t.Fatalf("number add: %d %q %q", code, out, errs)
+	}
+	tn, _ := db.Store.TenantBySlug(context.Background(), "acme")
+	nums, _ := db.Store.ListNumbers(context.Background(), tn.ID)
+	if len(nums) != 1 || strings.Contains(nums[0].AccessTokenEnc, "EAAG") {
+		t.Fatalf("numbers: %+v (the token must be sealed)", nums)
+	}
+	// Starter allows one number: a second is refused, a clear line, status 2.
+	if code, _, errs := c.run("", "number", "add", "--tenant", "acme", "--sandbox"); code != 2 || !strings.Contains(errs, "plan") {
+		t.Fatalf("second number on Starter: %d %q", code, errs)
+	}
+	for _, bad := range [][]string{
+		{"number", "add", "--tenant", "acme", "--display-phone", "+1 555", "--waba-id", "1"},
+		{"number", "add", "--tenant", "nope", "--sandbox"},
+		{"number", "add", "--tenant", "acme", "--phone-number-id", "12ab", "--display-phone", "+1 555 0000", "--waba-id", "1"},
+	} {
+		if code, _, errs := c.run("token-1234567\n", bad...); code != 2 || errs == "" {
+			t.Errorf("%v: %d %q", bad, code, errs)
+		}
+	}
+	code, key, errs := c.run("", "apikey", "create", "--tenant", "acme", "--name", "crm")
+	if code != 0 || !strings.HasPrefix(key, "sbk_") {
+		t.Fatalf("apikey create: %d %q %q", code, key, errs)
+	}
+	if code, _, _ := c.run("", "apikey", "create", "--tenant", "acme"); code != 2 {
+		t.Fatal("apikey without --name accepted")
+	}
+	if code, out, errs := c.run("", "webhooks", "replay", "--since", "1h"); code != 0 || out != "0 events queued again\n" {
+		t.Fatalf("replay: %d %q %q", code, out, errs)
+	}
+	for _, bad := range [][]string{{"webhooks", "replay"}, {"webhooks", "replay", "--since", "yesterday"}, {"webhooks", "replay", "--id", "1", "--since", "1h"}} {
+		if code, _, _ := c.run("", bad...); code != 2 {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
