@@ -6,6 +6,8 @@ package admin
 import (
 	"errors"
 	"net/http"
+	"switchboard/internal/apikey"
+	"switchboard/internal/number"
 
 	"github.com/go-chi/chi/v5"
 
@@ -18,7 +20,11 @@ import (
 // Deps are the admin console's dependencies.
 type Deps struct {
 	ui.Surface
-	Store *storage.Store
+	Store   *storage.Store
+	Numbers *number.Service
+	APIKeys *apikey.Service
+	// NumberAdded is told of each new number (the sandbox registers its own).
+	NumberAdded func(domain.Number)
 }
 
 // Routes mounts /admin; only administrators may enter, and every query is
@@ -30,6 +36,14 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/users", handleUsers(d))
 		r.Get("/users/{id}", handleUser(d))
 		r.Get("/audit", handleAudit(d))
+		r.Get("/numbers", handleNumbers(d))
+		r.Get("/numbers/new", handleNumberForm(d))
+		r.Post("/numbers", handleNumberCreate(d))
+		r.Get("/numbers/{id}", handleNumber(d))
+		r.Post("/numbers/{id}/token", handleNumberToken(d))
+		r.Get("/api-keys", handleAPIKeys(d))
+		r.Post("/api-keys", handleAPIKeyCreate(d))
+		r.Post("/api-keys/{id}/revoke", handleAPIKeyRevoke(d))
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"switchboard/internal/domain"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,6 +48,8 @@ type Deps struct {
 	Apps ingest.Apps
 	// WebhookStored is told of each stored webhook (wakes the processor).
 	WebhookStored func(id int64)
+	// NumberAdded is told of each number an administrator connects.
+	NumberAdded func(domain.Number)
 	// Sandbox is our fake of Meta's Graph API, served at /sandbox/graph/ for
 	// sandbox numbers; nil to leave it out.
 	Sandbox http.Handler

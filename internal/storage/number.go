@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -156,6 +157,64 @@ func (s *Store) ListMetaApps(ctx context.Context) ([]domain.MetaApp, error) {
 				return err
 			}
 			out = append(out, a)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// NumberEvent is something Meta said about a number or its account.
+type NumberEvent struct {
+	Field, Event string
+	Detail       map[string]any
+	CreatedAt    time.Time
+}
+
+// ListNumberEvents lists a number's events, newest first.
+func (s *Store) ListNumberEvents(ctx context.Context, tenantID, numberID string, limit int) ([]NumberEvent, error) {
+	var out []NumberEvent
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT field, event, detail, created_at FROM number_events
+			WHERE tenant_id = $1 AND number_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`, tenantID, numberID, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e NumberEvent
+			if err := rows.Scan(&e.Field, &e.Event, &e.Detail, &e.CreatedAt); err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// TemplateEventRow is Meta's decision or note about one template.
+type TemplateEventRow struct {
+	WABAID, TemplateID, Name, Language, Event, Reason string
+	Detail                                            map[string]any
+	CreatedAt                                         time.Time
+}
+
+// ListTemplateEvents lists a tenant's template events for a WABA, newest first.
+func (s *Store) ListTemplateEvents(ctx context.Context, tenantID, wabaID string, limit int) ([]TemplateEventRow, error) {
+	var out []TemplateEventRow
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT waba_id, template_id, template_name, language, event, reason, detail, created_at
+			FROM template_events WHERE tenant_id = $1 AND waba_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`, tenantID, wabaID, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e TemplateEventRow
+			if err := rows.Scan(&e.WABAID, &e.TemplateID, &e.Name, &e.Language, &e.Event, &e.Reason, &e.Detail, &e.CreatedAt); err != nil {
+				return err
+			}
+			out = append(out, e)
 		}
 		return rows.Err()
 	})

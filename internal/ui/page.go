@@ -61,7 +61,8 @@ func Nav(v *auth.Principal) []NavItem {
 	case domain.RoleOperator:
 		return []NavItem{{"tenants", "/operator/tenants", "nav.tenants"}, {"plans", "/operator/plans", "nav.plans"}}
 	case domain.RoleAdmin:
-		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"users", "/admin/users", "nav.users"}, {"audit", "/admin/audit", "nav.audit"}}
+		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"numbers", "/admin/numbers", "nav.numbers"},
+			{"users", "/admin/users", "nav.users"}, {"apikeys", "/admin/api-keys", "nav.apikeys"}, {"audit", "/admin/audit", "nav.audit"}}
 	default:
 		return []NavItem{{"agent-home", "/agent", "nav.home"}}
 	}

@@ -33,9 +33,11 @@ const (
 	InteractiveNFMReply    = "nfm_reply"
 )
 
-// Message is one inbound message (value.messages[]). Exactly the field that
-// matches Type is set (Text for "text", Image for "image", …); System may
-// come with Identity.
+// Message is one inbound message (value.messages[]). The field that matches
+// Type is always set (Text for "text", Image for "image", Unsupported for
+// "unsupported", …), also on Invalid messages: a known type that arrived
+// without its object is turned into "unsupported". System may come with
+// Identity.
 type Message struct {
 	// ID is the wamid, the deduplication key for inbound messages.
 	ID string
@@ -261,7 +263,8 @@ type Unsupported struct {
 	Type string
 	// SentType is the top-level "type" exactly as sent: "unsupported",
 	// "unknown" (older payloads), a type this parser does not know
-	// ("request_welcome", "revoke", "edit", …), or "" if it was missing.
+	// ("request_welcome", "revoke", "edit", …), a known type whose object
+	// was missing (the message is then Invalid), or "" if it was missing.
 	SentType string
 }
 

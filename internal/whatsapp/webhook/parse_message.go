@@ -52,11 +52,14 @@ func (p *parser) message(path string, raw json.RawMessage) Message {
 	m.Errors = p.errors(n.at("errors"), n.f["errors"])
 
 	sent := n.str("type")
-	// need fetches the object a known type requires; without it the message
-	// cannot be shown, so it is invalid.
+	// need fetches the object a known type requires. Without it the message
+	// is invalid and becomes "unsupported", so that for every message the
+	// field matching Type is non-nil and a switch on Type cannot hit nil.
+	missing := false
 	need := func(key string) (node, bool) {
 		o, ok := n.obj(key)
 		if !ok {
+			missing = true
 			if !n.has(key) {
 				invalid("type " + quote(sent) + " without " + quote(key) + " object")
 			} else {
@@ -104,6 +107,7 @@ func (p *parser) message(path string, raw json.RawMessage) Message {
 	case TypeContacts:
 		m.Contacts = p.sharedContacts(n)
 		if len(m.Contacts) == 0 {
+			missing = true
 			invalid("type \"contacts\" without contact cards")
 		}
 	case TypeInteractive:
@@ -153,6 +157,10 @@ func (p *parser) message(path string, raw json.RawMessage) Message {
 			u.Type = o.str("type")
 		}
 		m.Unsupported = u
+		return m
+	}
+	if missing {
+		m.Unsupported = &Unsupported{SentType: sent}
 		return m
 	}
 	m.Type = sent
@@ -210,6 +218,8 @@ func interactive(o node) (*Interactive, string) {
 		if r, ok = o.obj(it.Type); !ok {
 			return it, "interactive " + quote(it.Type) + " without its reply object"
 		}
+	case "":
+		return it, "interactive without type"
 	default:
 		return it, ""
 	}

@@ -25,7 +25,11 @@ const (
 // Payload is one parsed webhook POST body.
 type Payload struct {
 	// Object is always ObjectWhatsApp; Parse rejects anything else.
-	Object  string
+	Object string
+	// Entries holds every entry that is a JSON object. Entries and changes
+	// that are not objects (null, a string, …) are skipped with a Problem,
+	// so slice indexes can run behind the indexes in Problem paths; messages
+	// and statuses are never skipped and carry their own Path.
 	Entries []Entry
 	// Problems lists everything wrong inside the items, in document order.
 	// A non-empty list does not mean the payload is unusable: items without

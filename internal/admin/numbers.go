@@ -1,0 +1,158 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/domain"
+	"switchboard/internal/httpx"
+	"switchboard/internal/number"
+	"switchboard/internal/storage"
+	"switchboard/internal/ui"
+)
+
+// numberRow is a number as the list and detail pages show it: the token
+// masked, never in full.
+type numberRow struct {
+	domain.Number
+	MaskedToken string
+}
+
+func (d Deps) rows(ns []domain.Number) []numberRow {
+	out := make([]numberRow, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, numberRow{Number: n, MaskedToken: d.Numbers.MaskedToken(n)})
+	}
+	return out
+}
+
+func handleNumbers(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		ns, err := d.Store.ListNumbers(r.Context(), p.TenantID)
+		if err != nil {
+			d.Unavailable(w, r, "list numbers", err)
+			return
+		}
+		d.Render(w, r, http.StatusOK, NumbersPage(d.Shell.Page(w, r, "numbers.title", "numbers"), d.rows(ns)))
+	}
+}
+
+func handleNumberForm(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f := ui.NewForm()
+		f.Values["throughput"] = "80"
+		d.Render(w, r, http.StatusOK, NumberFormPage(d.Shell.Page(w, r, "numbers.new", "numbers"), f))
+	}
+}
+
+func handleNumberCreate(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		p, _ := auth.FromContext(ctx)
+		f := ui.NewForm()
+		for _, k := range []string{"phone_number_id", "display_phone", "waba_id", "app", "throughput", "sandbox"} {
+			f.Values[k] = strings.TrimSpace(r.PostFormValue(k))
+		}
+		in := number.AddInput{TenantID: p.TenantID, PhoneNumberID: f.Values["phone_number_id"], DisplayPhone: f.Values["display_phone"],
+			WABAID: f.Values["waba_id"], AppSlug: f.Values["app"], AccessToken: r.PostFormValue("access_token"),
+			Sandbox: f.Values["sandbox"] == "on"}
+		var err error
+		if in.Throughput, err = strconv.Atoi(f.Values["throughput"]); err != nil {
+			f.Fail("throughput", "number.throughput_invalid")
+			d.Render(w, r, http.StatusUnprocessableEntity, NumberFormPage(d.Shell.Page(w, r, "numbers.new", "numbers"), f))
+			return
+		}
+		n, err := d.Numbers.Add(ctx, p.Actor(httpx.ClientIP(r)), in)
+		var fe *domain.FieldError
+		switch {
+		case errors.As(err, &fe):
+			f.Fail(fe.Field, fe.Key)
+			status := http.StatusUnprocessableEntity
+			if fe.Key == "number.taken" || fe.Key == "number.plan_limit" {
+				status = http.StatusConflict
+			}
+			d.Render(w, r, status, NumberFormPage(d.Shell.Page(w, r, "numbers.new", "numbers"), f))
+			return
+		case err != nil:
+			d.Unavailable(w, r, "add number", err)
+			return
+		}
+		if d.NumberAdded != nil {
+			d.NumberAdded(n)
+		}
+		ui.SetFlash(w, d.Cookies, "success", "flash.number_added", n.DisplayPhone)
+		http.Redirect(w, r, "/admin/numbers/"+n.ID, http.StatusSeeOther)
+	}
+}
+
+func (d Deps) loadNumber(w http.ResponseWriter, r *http.Request) (domain.Number, bool) {
+	p, _ := auth.FromContext(r.Context())
+	id := chi.URLParam(r, "id")
+	if !domain.ValidID(id) {
+		d.NotFound(w, r)
+		return domain.Number{}, false
+	}
+	n, err := d.Store.Number(r.Context(), p.TenantID, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		d.NotFound(w, r)
+		return n, false
+	} else if err != nil {
+		d.Unavailable(w, r, "load number", err)
+		return n, false
+	}
+	return n, true
+}
+
+func handleNumber(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n, ok := d.loadNumber(w, r)
+		if !ok {
+			return
+		}
+		d.renderNumber(w, r, http.StatusOK, n, ui.NewForm())
+	}
+}
+
+func (d Deps) renderNumber(w http.ResponseWriter, r *http.Request, status int, n domain.Number, f *ui.Form) {
+	events, err := d.Store.ListNumberEvents(r.Context(), n.TenantID, n.ID, 50)
+	if err != nil {
+		d.Unavailable(w, r, "number events", err)
+		return
+	}
+	templates, err := d.Store.ListTemplateEvents(r.Context(), n.TenantID, n.WABAID, 50)
+	if err != nil {
+		d.Unavailable(w, r, "template events", err)
+		return
+	}
+	d.Render(w, r, status, NumberPage(d.Shell.Page(w, r, "numbers.detail", "numbers"), d.rows([]domain.Number{n})[0], events, templates, f))
+}
+
+// handleNumberToken replaces the access token; the old one is never shown.
+func handleNumberToken(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n, ok := d.loadNumber(w, r)
+		if !ok {
+			return
+		}
+		p, _ := auth.FromContext(r.Context())
+		err := d.Numbers.ReplaceToken(r.Context(), p.Actor(httpx.ClientIP(r)), n.TenantID, n.ID, r.PostFormValue("access_token"))
+		var fe *domain.FieldError
+		if errors.As(err, &fe) {
+			f := ui.NewForm()
+			f.Fail(fe.Field, fe.Key)
+			d.renderNumber(w, r, http.StatusUnprocessableEntity, n, f)
+			return
+		} else if err != nil {
+			d.Unavailable(w, r, "replace token", err)
+			return
+		}
+		ui.SetFlash(w, d.Cookies, "success", "flash.token_replaced", "")
+		http.Redirect(w, r, "/admin/numbers/"+n.ID, http.StatusSeeOther)
+	}
+}

@@ -1,0 +1,115 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"switchboard/internal/server/servertest"
+	"switchboard/internal/storage/storagetest"
+)
+
+func TestAdminConnectsNumbersWithinThePlanAndTokensStayHidden(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t)
+	b := app.Client(t)
+	b.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	if r := b.Get("/admin/numbers"); r.Status != http.StatusOK || !r.Has(".empty") {
+		t.Fatalf("numbers page: %d", r.Status)
+	}
+	b.Get("/admin/numbers/new")
+	bad := b.Post("/admin/numbers", url.Values{"phone_number_id": {"12x"}, "display_phone": {"+1 555 0100"}, "waba_id": {"1"}, "access_token": {"tok-12345678"}, "throughput": {"80"}})
+	if bad.Status != http.StatusUnprocessableEntity || !bad.Has("[data-testid=error-phone_number_id]") {
+		t.Fatalf("bad id: %d", bad.Status)
+	}
+	secret := "EAAGsecretTOKEN98765"
+	r := b.Post("/admin/numbers", url.Values{"phone_number_id": {"106540352242922"}, "display_phone": {"+1 555 078 3881"},
+		"waba_id": {"102290129340398"}, "access_token": {secret}, "throughput": {"80"}})
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/admin/numbers/") {
+		t.Fatalf("connect: %d %s", r.Status, r.Text("[data-testid=form-error]"))
+	}
+	detail := b.Get(r.Location)
+	if got := detail.Text("[data-testid=masked-token]"); got != "••••8765" {
+		t.Fatalf("token shown as %q", got)
+	}
+	if strings.Contains(detail.Body, secret) || strings.Contains(app.Logs.String(), secret) {
+		t.Fatal("the access token appears in a page or the log")
+	}
+	// The Starter plan allows one number.
+	b.Get("/admin/numbers/new")
+	over := b.Post("/admin/numbers", url.Values{"sandbox": {"on"}, "throughput": {"80"}})
+	if over.Status != http.StatusConflict || !strings.Contains(over.Text("[data-testid=error-phone_number_id]"), "plan") {
+		t.Fatalf("over the plan: %d %q", over.Status, over.Text("[data-testid=error-phone_number_id]"))
+	}
+	// Tenant B cannot see it.
+	other := app.Client(t)
+	other.MustLogin(app.F.B.Admin.Email, storagetest.Password)
+	if r := other.Get(r.Location); r.Status != http.StatusNotFound {
+		t.Fatalf("tenant B reading A's number: %d", r.Status)
+	}
+	// Replacing the token.
+	b.Get(r.Location)
+	if rr := b.Post(r.Location+"/token", url.Values{"access_token": {"EAAGnewTOKEN00001111"}}); rr.Status != http.StatusSeeOther {
+		t.Fatalf("replace token: %d", rr.Status)
+	}
+	if got := b.Get(r.Location).Text("[data-testid=masked-token]"); got != "••••1111" {
+		t.Fatalf("after replace: %q", got)
+	}
+	// Agents may not manage numbers.
+	agent := app.Client(t)
+	agent.MustLogin(app.F.A.Agent.Email, storagetest.Password)
+	if r := agent.Get("/admin/numbers"); r.Status != http.StatusForbidden {
+		t.Fatalf("agent on numbers: %d", r.Status)
+	}
+}
+
+func TestAPIKeysAreShownOnceAndRevocable(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t)
+	b := app.Client(t)
+	b.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	b.Get("/admin/api-keys")
+	r := b.Post("/admin/api-keys", url.Values{"name": {"crm"}})
+	key := r.Text("[data-testid=api-key]")
+	if r.Status != http.StatusCreated || !strings.HasPrefix(key, "sbk_") {
+		t.Fatalf("create key: %d %q", r.Status, key)
+	}
+	if strings.Contains(b.Get("/admin/api-keys").Body, key) {
+		t.Fatal("the key is shown again")
+	}
+	get := func(path, k string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodGet, app.URL+path, nil)
+		if k != "" {
+			req.Header.Set("Authorization", "Bearer "+k)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		return res.StatusCode, body
+	}
+	if code, body := get("/api/v1/contacts", key); code != http.StatusOK || body["data"] == nil {
+		t.Fatalf("with the key: %d %v", code, body)
+	}
+	for _, k := range []string{"", "sbk_nope", "not-a-key"} {
+		code, body := get("/api/v1/contacts", k)
+		errObj, _ := body["error"].(map[string]any)
+		if code != http.StatusUnauthorized || errObj["code"] != "unauthorized" {
+			t.Fatalf("key %q: %d %v", k, code, body)
+		}
+	}
+	page := b.Get("/admin/api-keys")
+	form := page.Doc.Find("[data-testid=api-key-row] form")
+	action, _ := form.Attr("action")
+	if rr := b.Post(action, url.Values{}); rr.Status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", rr.Status)
+	}
+	if code, _ := get("/api/v1/contacts", key); code != http.StatusUnauthorized {
+		t.Fatalf("revoked key still works: %d", code)
+	}
+}
