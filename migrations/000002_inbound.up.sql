@@ -102,6 +102,9 @@ CREATE INDEX media_pending ON media (next_attempt_at) WHERE state = 'pending';
 
 CREATE TABLE messages (
     id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    -- WhatsApp's timestamps have one-second resolution: seq keeps arrival
+    -- order among messages of the same second.
+    seq                  bigint GENERATED ALWAYS AS IDENTITY,
     tenant_id            uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     conversation_id      uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
     wamid                text NOT NULL,
@@ -124,7 +127,7 @@ CREATE TABLE messages (
 );
 CREATE UNIQUE INDEX messages_tenant_wamid ON messages (tenant_id, wamid);
 -- History in WhatsApp's order, not arrival order.
-CREATE INDEX messages_conversation_time ON messages (tenant_id, conversation_id, wa_timestamp, id);
+CREATE INDEX messages_conversation_time ON messages (tenant_id, conversation_id, wa_timestamp, seq);
 
 -- One row per (message, status), kept even when the status arrives before its
 -- message; messages.status is then moved forward from these.

@@ -146,8 +146,9 @@ func (s *Store) ListMessages(ctx context.Context, tenantID, conversationID strin
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+messageColumns+messageFrom+`
 			WHERE m.tenant_id = $1 AND m.conversation_id = $2
-			  AND ($3::uuid IS NULL OR (m.wa_timestamp, m.id) > ($4, $3::uuid))
-			ORDER BY m.wa_timestamp, m.id LIMIT $5`, tenantID, conversationID, nullUUID(p.AfterID), p.AfterTime, p.Limit)
+			  AND ($3::uuid IS NULL OR (m.wa_timestamp, m.seq) >
+			       ($4, (SELECT c.seq FROM messages c WHERE c.tenant_id = $1 AND c.id = $3::uuid)))
+			ORDER BY m.wa_timestamp, m.seq LIMIT $5`, tenantID, conversationID, nullUUID(p.AfterID), p.AfterTime, p.Limit)
 		if err != nil {
 			return err
 		}

@@ -82,10 +82,11 @@ type Message struct {
 	Path string
 	// Invalid is set when the message cannot be processed normally: no id,
 	// no sender, no or a malformed timestamp, no type, or a known type whose
-	// object is missing or unusable (media without id and url, reaction
-	// without message_id, interactive reply without its reply). Problems
-	// under Path say why. A field that merely had the wrong JSON type is
-	// reported as a Problem but leaves the message valid with that field empty.
+	// object is missing or unusable (media without id and url, location
+	// without coordinates, reaction without message_id, interactive without
+	// type or without its reply). Problems under Path say why. A field that
+	// merely had the wrong JSON type is reported as a Problem but leaves the
+	// message valid with that field empty.
 	Invalid bool
 }
 

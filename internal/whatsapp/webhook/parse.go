@@ -23,31 +23,32 @@ var (
 // defects inside items are reported in Payload.Problems. Parse never panics,
 // does not retain body (Raw fields are copies) and is safe for concurrent use.
 func Parse(body []byte) (*Payload, error) {
+	// One full validation up front; everything below splits values of this
+	// known-valid body without re-validating (see scan.go). json.Valid also
+	// enforces encoding/json's nesting limit.
+	if !json.Valid(body) {
+		return nil, ErrNotJSON
+	}
 	if kind(body) != '{' {
-		if !json.Valid(body) {
-			return nil, ErrNotJSON
-		}
 		return nil, fmt.Errorf("%w: top level is %s, not an object", ErrNotEnvelope, kindName(body))
 	}
-	// Into a map an object cannot fail with a type error, so any error here
-	// is a syntax error (or nesting beyond encoding/json's depth limit).
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
-	}
 	p := &parser{}
-	root := node{p: p, path: "", f: top}
-	if kind(top["object"]) != '"' {
-		return nil, fmt.Errorf("%w: \"object\" is %s, not a string", ErrNotEnvelope, kindName(top["object"]))
+	root, ok := p.object("", body)
+	if !ok {
+		return nil, fmt.Errorf("%w: malformed top-level object", ErrNotJSON)
+	}
+	if kind(root.get("object")) != '"' {
+		return nil, fmt.Errorf("%w: \"object\" is %s, not a string", ErrNotEnvelope, kindName(root.get("object")))
 	}
 	if obj := root.str("object"); obj != ObjectWhatsApp {
 		return nil, fmt.Errorf("%w: object is %s", ErrNotEnvelope, quote(obj))
 	}
-	if kind(top["entry"]) != '[' {
-		return nil, fmt.Errorf("%w: \"entry\" is %s, not an array", ErrNotEnvelope, kindName(top["entry"]))
+	entries := root.get("entry")
+	if kind(entries) != '[' {
+		return nil, fmt.Errorf("%w: \"entry\" is %s, not an array", ErrNotEnvelope, kindName(entries))
 	}
 	out := &Payload{Object: ObjectWhatsApp}
-	for i, raw := range p.array("entry", top["entry"]) {
+	for i, raw := range p.array("entry", entries) {
 		if e, ok := p.entry("entry["+strconv.Itoa(i)+"]", raw); ok {
 			out.Entries = append(out.Entries, e)
 		}
@@ -93,7 +94,7 @@ func (p *parser) change(path string, raw json.RawMessage) (Change, bool) {
 		}
 		return Change{}, false
 	}
-	c := Change{Field: n.str("field"), Raw: n.raw("value")}
+	c := Change{Field: n.str("field"), Raw: clone(n.raw("value"))}
 	if c.Field == "" {
 		p.problem(path, "missing field")
 	}
@@ -154,7 +155,7 @@ func (p *parser) messagesValue(n node) *MessagesValue {
 	for i, raw := range n.arr("statuses") {
 		v.Statuses = append(v.Statuses, p.status(n.at("statuses")+"["+strconv.Itoa(i)+"]", raw))
 	}
-	v.Errors = p.errors(n.at("errors"), n.f["errors"])
+	v.Errors = p.errors(n.at("errors"), n.get("errors"))
 	for i, raw := range n.arr("user_preferences") {
 		if u, ok := p.userPreference(n.at("user_preferences")+"["+strconv.Itoa(i)+"]", raw); ok {
 			v.UserPreferences = append(v.UserPreferences, u)

@@ -97,7 +97,7 @@ func (p *parser) automaticEvent(path string, raw json.RawMessage) (AutomaticEven
 		}
 		return AutomaticEvent{}, false
 	}
-	a := AutomaticEvent{ID: n.str("id"), EventName: n.str("event_name"), CtwaClid: n.str("ctwa_clid"), Raw: raw}
+	a := AutomaticEvent{ID: n.str("id"), EventName: n.str("event_name"), CtwaClid: n.str("ctwa_clid"), Raw: clone(raw)}
 	a.Timestamp, _ = n.unix("timestamp")
 	if c, ok := n.obj("custom_data"); ok {
 		a.Currency = c.str("currency")

@@ -8,7 +8,7 @@ import (
 // message parses one inbound message. It always returns a Message, so that
 // even an unusable one keeps its raw JSON and can be stored as failed.
 func (p *parser) message(path string, raw json.RawMessage) Message {
-	m := Message{Path: path, Raw: raw, Type: TypeUnsupported}
+	m := Message{Path: path, Raw: clone(raw), Type: TypeUnsupported}
 	invalid := func(reason string) {
 		if reason != "" {
 			p.problem(path, reason)
@@ -49,7 +49,7 @@ func (p *parser) message(path string, raw json.RawMessage) Message {
 	if r, ok := n.obj("referral"); ok {
 		m.Referral = referral(r)
 	}
-	m.Errors = p.errors(n.at("errors"), n.f["errors"])
+	m.Errors = p.errors(n.at("errors"), n.get("errors"))
 
 	sent := n.str("type")
 	// need fetches the object a known type requires. Without it the message
@@ -258,7 +258,7 @@ func (p *parser) sharedContacts(n node) []SharedContact {
 			}
 			continue
 		}
-		c := SharedContact{Birthday: o.str("birthday"), Raw: raw}
+		c := SharedContact{Birthday: o.str("birthday"), Raw: clone(raw)}
 		if nm, ok := o.obj("name"); ok {
 			c.Name = ContactName{
 				FormattedName: nm.str("formatted_name"), FirstName: nm.str("first_name"),

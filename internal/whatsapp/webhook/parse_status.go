@@ -5,7 +5,7 @@ import "encoding/json"
 // status parses one status. Like message, it always returns the item so an
 // unusable one can still be stored with its raw JSON.
 func (p *parser) status(path string, raw json.RawMessage) Status {
-	s := Status{Path: path, Raw: raw}
+	s := Status{Path: path, Raw: clone(raw)}
 	invalid := func(reason string) {
 		if reason != "" {
 			p.problem(path, reason)
@@ -59,6 +59,6 @@ func (p *parser) status(path string, raw json.RawMessage) Status {
 			s.Pricing.Billable = &b
 		}
 	}
-	s.Errors = p.errors(n.at("errors"), n.f["errors"])
+	s.Errors = p.errors(n.at("errors"), n.get("errors"))
 	return s
 }

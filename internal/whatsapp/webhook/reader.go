@@ -112,7 +112,7 @@ func isInteger(raw []byte) bool {
 	return true
 }
 
-// object decodes raw as a JSON object. Absent or null yields ok=false with no
+// object splits raw as a JSON object. Absent or null yields ok=false with no
 // problem (the caller knows whether the object was required); any other
 // kind records a problem.
 func (p *parser) object(path string, raw json.RawMessage) (node, bool) {
@@ -123,15 +123,15 @@ func (p *parser) object(path string, raw json.RawMessage) (node, bool) {
 		p.problem(path, "want object, got "+kindName(raw))
 		return node{}, false
 	}
-	var f map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &f); err != nil {
-		p.problem(path, "bad object: "+err.Error())
+	f, ok := splitObject(raw)
+	if !ok {
+		p.problem(path, "malformed object")
 		return node{}, false
 	}
 	return node{p: p, path: path, f: f}, true
 }
 
-// array decodes raw as a JSON array; absent or null is an empty array.
+// array splits raw as a JSON array; absent or null is an empty array.
 func (p *parser) array(path string, raw json.RawMessage) []json.RawMessage {
 	if absent(raw) {
 		return nil
@@ -140,9 +140,9 @@ func (p *parser) array(path string, raw json.RawMessage) []json.RawMessage {
 		p.problem(path, "want array, got "+kindName(raw))
 		return nil
 	}
-	var a []json.RawMessage
-	if err := json.Unmarshal(raw, &a); err != nil {
-		p.problem(path, "bad array: "+err.Error())
+	a, ok := splitArray(raw)
+	if !ok {
+		p.problem(path, "malformed array")
 		return nil
 	}
 	return a
@@ -154,30 +154,42 @@ func (p *parser) array(path string, raw json.RawMessage) []json.RawMessage {
 type node struct {
 	p    *parser
 	path string
-	f    map[string]json.RawMessage
+	f    []field
+}
+
+// get returns the member named key, nil when absent. Objects are small, so a
+// linear search beats building a map; it runs backwards so that, as with
+// encoding/json, the last of duplicate keys wins.
+func (n node) get(key string) json.RawMessage {
+	for i := len(n.f) - 1; i >= 0; i-- {
+		if n.f[i].key == key {
+			return n.f[i].val
+		}
+	}
+	return nil
 }
 
 func (n node) at(key string) string { return n.path + "." + key }
 
-func (n node) has(key string) bool { return !absent(n.f[key]) }
+func (n node) has(key string) bool { return !absent(n.get(key)) }
 
 // raw returns the field's JSON, nil when absent or null.
 func (n node) raw(key string) json.RawMessage {
-	if r := n.f[key]; !absent(r) {
+	if r := n.get(key); !absent(r) {
 		return r
 	}
 	return nil
 }
 
-func (n node) obj(key string) (node, bool) { return n.p.object(n.at(key), n.f[key]) }
+func (n node) obj(key string) (node, bool) { return n.p.object(n.at(key), n.get(key)) }
 
-func (n node) arr(key string) []json.RawMessage { return n.p.array(n.at(key), n.f[key]) }
+func (n node) arr(key string) []json.RawMessage { return n.p.array(n.at(key), n.get(key)) }
 
 // str reads a string. An integer number is accepted as its exact digits,
 // because Meta sends some IDs (template IDs) as numbers and a float64 would
 // round them.
 func (n node) str(key string) string {
-	raw := bytes.TrimSpace(n.f[key])
+	raw := bytes.TrimSpace(n.get(key))
 	switch k := kind(raw); {
 	case k == 0 || k == 'n':
 		return ""
@@ -198,7 +210,7 @@ func (n node) str(key string) string {
 // senders quote numbers). ok is false when the field is absent (no problem)
 // or is neither a number nor a string (problem recorded).
 func (n node) numText(key string) (text string, ok bool) {
-	raw := bytes.TrimSpace(n.f[key])
+	raw := bytes.TrimSpace(n.get(key))
 	switch k := kind(raw); {
 	case k == 0 || k == 'n':
 		return "", false
@@ -252,7 +264,7 @@ func parseInt(text string) (int64, bool) {
 }
 
 func (n node) boolean(key string) bool {
-	raw := bytes.TrimSpace(n.f[key])
+	raw := bytes.TrimSpace(n.get(key))
 	switch kind(raw) {
 	case 0, 'n':
 		return false
