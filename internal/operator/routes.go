@@ -4,6 +4,7 @@ package operator
 
 import (
 	"net/http"
+	"switchboard/internal/number"
 
 	"github.com/go-chi/chi/v5"
 
@@ -18,6 +19,9 @@ type Deps struct {
 	ui.Surface
 	Store   *storage.Store
 	Tenants *tenant.Service
+	Numbers *number.Service
+	// Replayed wakes the webhook processor after a replay.
+	Replayed func()
 }
 
 // Routes mounts /operator; only operators may enter.
@@ -37,5 +41,9 @@ func Routes(r chi.Router, d Deps) {
 		r.Post("/plans", handlePlanSave(d))
 		r.Get("/plans/{id}", handlePlanForm(d))
 		r.Post("/plans/{id}", handlePlanSave(d))
+		r.Get("/webhooks", handleWebhooks(d))
+		r.Post("/webhooks/{id}/replay", handleWebhookReplay(d))
+		r.Get("/apps", handleApps(d))
+		r.Post("/apps", handleAppCreate(d))
 	})
 }

@@ -61,7 +61,12 @@ func routes(d Deps, rd routeDeps) http.Handler {
 		})
 		surface := ui.Surface{Auth: rd.auth, Cookies: rd.cookies, Shell: rd.shell, Logger: d.Logger, Fail: rd.fail}
 		account.Routes(r, account.Deps{Surface: surface, Store: d.Store, Hasher: d.Hasher, Sessions: rd.sessions, Throttle: rd.throttle})
-		operator.Routes(r, operator.Deps{Surface: surface, Store: d.Store, Tenants: d.Tenants})
+		operator.Routes(r, operator.Deps{Surface: surface, Store: d.Store, Tenants: d.Tenants, Numbers: d.Numbers,
+			Replayed: func() {
+				if d.WebhookStored != nil {
+					d.WebhookStored(0)
+				}
+			}})
 		admin.Routes(r, admin.Deps{Surface: surface, Store: d.Store, Numbers: d.Numbers, APIKeys: d.APIKeys, NumberAdded: d.NumberAdded})
 		agentdesk.Routes(r, agentdesk.Deps{Surface: surface, Store: d.Store})
 		r.With(rd.auth.Require(domain.RoleAdmin, domain.RoleAgent)).Get("/media/{id}", handleMedia(d.Store, d.Blobs, surface))

@@ -59,7 +59,8 @@ func Nav(v *auth.Principal) []NavItem {
 	}
 	switch v.Role {
 	case domain.RoleOperator:
-		return []NavItem{{"tenants", "/operator/tenants", "nav.tenants"}, {"plans", "/operator/plans", "nav.plans"}}
+		return []NavItem{{"tenants", "/operator/tenants", "nav.tenants"}, {"plans", "/operator/plans", "nav.plans"},
+			{"webhooks", "/operator/webhooks", "nav.webhooks"}, {"apps", "/operator/apps", "nav.apps"}}
 	case domain.RoleAdmin:
 		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"numbers", "/admin/numbers", "nav.numbers"},
 			{"users", "/admin/users", "nav.users"}, {"apikeys", "/admin/api-keys", "nav.apikeys"}, {"audit", "/admin/audit", "nav.audit"}}

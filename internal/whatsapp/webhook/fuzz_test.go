@@ -126,3 +126,48 @@ func checkMessage(t *testing.T, p *Payload, m *Message) {
 		t.Fatalf("message %s of type %s lacks its object", m.Path, m.Type)
 	}
 }
+
+// FuzzScan checks the hand-written splitter against encoding/json on every
+// valid input: same members (last duplicate wins), same element bytes.
+func FuzzScan(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `{"a":1,"b":[1,{"c":"]}"}],"a":null}`, `[1, "x\"]", {"k" : [ ] } , true]`,
+		`{"\u0074ype":"text","t\"x":{"body":"a \\\"}]\" b"}}`, " {\n\t\"a\" :\r 1e-3 } ",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return
+		}
+		switch kind(b) {
+		case '{':
+			fields, ok := splitObject(b)
+			var want map[string]json.RawMessage
+			if err := json.Unmarshal(b, &want); err != nil || !ok {
+				t.Fatalf("split ok=%v, unmarshal err=%v", ok, err)
+			}
+			got := map[string]json.RawMessage{}
+			for _, fl := range fields {
+				got[fl.key] = fl.val
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("object members differ:\n got %q\nwant %q", got, want)
+			}
+		case '[':
+			elems, ok := splitArray(b)
+			var want []json.RawMessage
+			if err := json.Unmarshal(b, &want); err != nil || !ok {
+				t.Fatalf("split ok=%v, unmarshal err=%v", ok, err)
+			}
+			if len(elems) != len(want) {
+				t.Fatalf("array lengths differ: %d vs %d", len(elems), len(want))
+			}
+			for i := range want {
+				if string(elems[i]) != string(want[i]) {
+					t.Fatalf("element %d: %q vs %q", i, elems[i], want[i])
+				}
+			}
+		}
+	})
+}
