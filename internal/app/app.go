@@ -48,6 +48,7 @@ func commands() []command {
 		{"number", "connect a tenant's WhatsApp number (add)", runNumber},
 		{"apikey", "issue a tenant's REST API key (create)", runAPIKey},
 		{"webhooks", "replay failed webhook events (replay)", runWebhooks},
+		{"loadgen", "generate load against a running server (webhooks)", runLoadgen},
 		{"version", "print the version", func(e env, _ []string) int { fmt.Fprintln(e.stdout, "switchboard", version); return exitOK }},
 	}
 }
