@@ -37,6 +37,9 @@ func NewProcessor(store *storage.Store, logger *slog.Logger) *Processor {
 	return &Processor{store: store, logger: logger, wake: make(chan struct{}, 1)}
 }
 
+// Logger is the processor's logger (the media fetcher shares it).
+func (p *Processor) Logger() *slog.Logger { return p.logger }
+
 // Wake asks the processor to look for pending events now.
 func (p *Processor) Wake() {
 	select {

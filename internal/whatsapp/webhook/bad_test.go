@@ -257,3 +257,19 @@ func TestParseDoesNotRetainBody(t *testing.T) {
 		t.Errorf("Raw aliases the caller's buffer: %s", m.Raw)
 	}
 }
+
+// Keys may be written with escapes and repeated; like encoding/json, the
+// decoded key counts and the last duplicate wins. Brackets and quotes inside
+// strings must not confuse the splitter.
+func TestParseEscapedAndDuplicateKeys(t *testing.T) {
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"1"},` +
+		`"messages":[{"from":"1","id":"wamid.first","timestamp":"1","\u0074ype":"text","text":{"body":"a \"}]\" b \\"},"id":"wamid.last"}]}}]}]}`
+	p, err := Parse([]byte(body))
+	if err != nil || len(p.Problems) != 0 {
+		t.Fatal(err, p.Problems)
+	}
+	m := p.Entries[0].Changes[0].Messages.Messages[0]
+	if m.ID != "wamid.last" || m.Type != TypeText || m.Text.Body != `a "}]" b \` {
+		t.Errorf("got %s", js(m))
+	}
+}

@@ -96,13 +96,17 @@ func (p *parser) message(path string, raw json.RawMessage) Message {
 		}
 	case TypeLocation:
 		if o, ok := need("location"); ok {
-			m.Location = &Location{
-				Latitude: o.float("latitude"), Longitude: o.float("longitude"),
-				Name: o.str("name"), Address: o.str("address"), URL: o.str("url"),
-			}
-			if !o.has("latitude") || !o.has("longitude") {
+			// A pin at a wrong place is worse than none: unreadable
+			// coordinates make the message invalid, not just the field.
+			before := len(p.problems)
+			m.Location = &Location{Latitude: o.float("latitude"), Longitude: o.float("longitude")}
+			switch {
+			case !o.has("latitude") || !o.has("longitude"):
 				invalid("location without latitude/longitude")
+			case len(p.problems) > before:
+				invalid("")
 			}
+			m.Location.Name, m.Location.Address, m.Location.URL = o.str("name"), o.str("address"), o.str("url")
 		}
 	case TypeContacts:
 		m.Contacts = p.sharedContacts(n)
