@@ -73,7 +73,8 @@ type AccountUpdate struct {
 	ViolationType string
 	// Restrictions is restriction_info (ACCOUNT_RESTRICTION).
 	Restrictions []Restriction
-	Raw          json.RawMessage
+	// Raw is the whole value (the same bytes as Change.Raw).
+	Raw json.RawMessage
 }
 
 // Restriction is one account restriction.
