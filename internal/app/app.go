@@ -49,6 +49,7 @@ func commands() []command {
 		{"apikey", "issue a tenant's REST API key (create)", runAPIKey},
 		{"webhooks", "replay failed webhook events (replay)", runWebhooks},
 		{"loadgen", "generate load against a running server (webhooks)", runLoadgen},
+		{"fakemeta", "serve a fake of Meta's WhatsApp Cloud API on its own", runFakemeta},
 		{"version", "print the version", func(e env, _ []string) int { fmt.Fprintln(e.stdout, "switchboard", version); return exitOK }},
 	}
 }

@@ -297,3 +297,20 @@ func TestNumberAPIKeyAndReplayCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestFakemetaCommandValidatesItsInput(t *testing.T) {
+	t.Parallel()
+	c := &cli{t: t, env: map[string]string{}}
+	for _, args := range [][]string{
+		{"fakemeta", "--webhook-url", "http://127.0.0.1:1/webhooks/whatsapp"},
+		{"fakemeta", "--webhook-url", "not a url"},
+		{"fakemeta", "--addr", "nonsense", "--webhook-url", "http://127.0.0.1:1/x"},
+	} {
+		if code, _, errs := c.run("", args...); code != 2 || errs == "" {
+			t.Errorf("%v: %d %q", args, code, errs)
+		}
+	}
+	if code, _, errs := c.run("", "fakemeta", "--help"); code != 0 || !strings.Contains(errs, "Usage") {
+		t.Fatalf("--help: %d", code)
+	}
+}

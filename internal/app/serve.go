@@ -14,6 +14,7 @@ import (
 	"switchboard/internal/inbound"
 	"switchboard/internal/ingest"
 	"switchboard/internal/number"
+	"switchboard/internal/sandbox"
 	"switchboard/internal/whatsapp/graph"
 	"sync"
 	"time"
@@ -67,6 +68,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		return err
 	}
 	defer rdb.Close()
+	// Listen first: the sandbox needs this server's own address.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
+	self := selfURL(ln.Addr())
 	assets, err := web.NewAssets()
 	if err != nil {
 		return err
@@ -79,7 +87,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	live := &graph.Client{HTTP: &http.Client{Timeout: 2 * time.Minute}, BaseURL: cfg.GraphBaseURL, Version: cfg.GraphAPIVersion}
 	// Sandbox numbers talk to our fake of Meta inside this process; the
 	// address is known once the listener is open.
-	sandboxGraph := &graph.Client{HTTP: &http.Client{Timeout: 2 * time.Minute}, Version: cfg.GraphAPIVersion}
+	sandboxGraph := &graph.Client{HTTP: &http.Client{Timeout: 2 * time.Minute}, BaseURL: self + "/sandbox/graph", Version: cfg.GraphAPIVersion}
 	fetcher := inbound.NewFetcher(d.store, blobs, logger, func(n domain.Number) *graph.Client {
 		if n.Sandbox {
 			return sandboxGraph
@@ -88,6 +96,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	}, d.numbers.AccessToken)
 	processor.MediaQueued = fetcher.Wake
 	sandboxSecret, sandboxVerify := number.SandboxApp(cfg.SecretKey)
+	sb := sandbox.New(d.store, d.numbers, logger, self, sandboxSecret, cfg.GraphAPIVersion)
 	handler := server.New(server.Deps{
 		Logger: logger, Secure: cfg.Secure(), Secret: cfg.SecretKey, Pool: d.pool, Redis: rdb, RedisKey: cfg.RedisPrefix,
 		Store: d.store, Hasher: d.hasher, Tenants: d.tenants, Metrics: metrics.NewRegistry(), Assets: assets, Now: time.Now,
@@ -95,21 +104,18 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		Apps: ingest.NewApps(ingest.App{Secret: []byte(cfg.MetaAppSecret), VerifyToken: cfg.MetaVerifyToken},
 			ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, d.numbers.AppSecrets),
 		WebhookStored: func(int64) { processor.Wake() },
+		NumberAdded:   sb.Register,
+		Sandbox:       sb,
 	})
 	srv := &http.Server{
 		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
-	}
 	logger.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String())
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	sandboxGraph.BaseURL = "http://" + ln.Addr().String() + "/sandbox/graph"
 	// Workers stop after the HTTP server (shutdown order: HTTP, then
 	// workers, then Postgres and Redis by the deferred closes above).
 	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
@@ -117,6 +123,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	workers.Go(func() { sweepSessions(wctx, d, logger) })
 	workers.Go(func() { processor.Run(wctx) })
 	workers.Go(func() { fetcher.Run(wctx) })
+	workers.Go(func() { _ = sb.Fake.Run(wctx) })
+	workers.Go(func() { sb.Sync(wctx, 10*time.Second) })
 	defer func() { stopWorkers(); workers.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -160,4 +168,16 @@ func flagStatus(err error) int {
 		return exitOK
 	}
 	return exitUsage
+}
+
+// selfURL is how this process reaches itself (the sandbox posts its
+// webhooks here): the listening port on loopback when listening on all
+// addresses.
+func selfURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		_, port, _ := net.SplitHostPort(addr.String())
+		return "http://127.0.0.1:" + port
+	}
+	return "http://" + addr.String()
 }

@@ -6,6 +6,7 @@ import (
 	"switchboard/internal/api"
 	"switchboard/internal/domain"
 	"switchboard/internal/ingest"
+	"switchboard/internal/simulator"
 
 	"github.com/go-chi/chi/v5"
 
@@ -41,7 +42,7 @@ func routes(d Deps, rd routeDeps) http.Handler {
 	ingest.Routes(r, ingest.Deps{Store: d.Store, Apps: d.Apps, Logger: d.Logger, Metrics: d.Metrics, Stored: d.WebhookStored})
 	api.Routes(r, api.Deps{Store: d.Store, Keys: d.APIKeys, Logger: d.Logger, OpenAPI: apidocs.OpenAPI})
 	if d.Sandbox != nil {
-		r.Mount("/sandbox/graph", http.StripPrefix("/sandbox/graph", d.Sandbox))
+		r.Mount("/sandbox/graph", http.StripPrefix("/sandbox/graph", d.Sandbox.Fake.Handler()))
 	}
 
 	// Pages: sessions, CSRF and language apply, also to the error pages.
@@ -70,6 +71,9 @@ func routes(d Deps, rd routeDeps) http.Handler {
 		admin.Routes(r, admin.Deps{Surface: surface, Store: d.Store, Numbers: d.Numbers, APIKeys: d.APIKeys, NumberAdded: d.NumberAdded})
 		agentdesk.Routes(r, agentdesk.Deps{Surface: surface, Store: d.Store})
 		r.With(rd.auth.Require(domain.RoleAdmin, domain.RoleAgent)).Get("/media/{id}", handleMedia(d.Store, d.Blobs, surface))
+		if d.Sandbox != nil {
+			simulator.Routes(r, simulator.Deps{Surface: surface, Store: d.Store, Sandbox: d.Sandbox})
+		}
 	})
 	return r
 }

@@ -6,7 +6,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"switchboard/internal/domain"
+	"switchboard/internal/sandbox"
+	"switchboard/internal/simulator"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -50,9 +53,9 @@ type Deps struct {
 	WebhookStored func(id int64)
 	// NumberAdded is told of each number an administrator connects.
 	NumberAdded func(domain.Number)
-	// Sandbox is our fake of Meta's Graph API, served at /sandbox/graph/ for
-	// sandbox numbers; nil to leave it out.
-	Sandbox http.Handler
+	// Sandbox is our fake of Meta for sandbox numbers: its Graph API is
+	// served at /sandbox/graph/, its customers played at /simulator/.
+	Sandbox *sandbox.Sandbox
 }
 
 // maxFormBytes bounds every form body; pages post small forms only.
@@ -61,7 +64,7 @@ const maxFormBytes = 64 << 10
 // New returns the whole HTTP surface as one handler.
 func New(d Deps) http.Handler {
 	cookies := httpx.Cookies{Secure: d.Secure}
-	shell := ui.Shell{CSS: d.Assets.Path("app.css"), Cookies: cookies}
+	shell := ui.Shell{CSS: d.Assets.Path("app.css"), Cookies: cookies, Asset: d.Assets.Path}
 	fail := func(w http.ResponseWriter, r *http.Request, status int, msgKey string) {
 		httpx.Render(w, r, d.Logger, status, ui.ErrorPage(shell.Page(w, r, titleFor(status), "error"), status, msgKey))
 	}
@@ -99,10 +102,15 @@ func language(cookies httpx.Cookies) func(http.Handler) http.Handler {
 	}
 }
 
-// limitBody caps request bodies so a huge form cannot exhaust memory.
+// limitBody caps request bodies so a huge form cannot exhaust memory. The
+// simulator's attachments are the one place a page takes files.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		limit := int64(maxFormBytes)
+		if strings.HasPrefix(r.URL.Path, "/simulator/") {
+			limit = simulator.MaxUpload + 1<<20
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

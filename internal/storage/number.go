@@ -220,3 +220,37 @@ func (s *Store) ListTemplateEvents(ctx context.Context, tenantID, wabaID string,
 	})
 	return out, err
 }
+
+// NumberForOperator returns any tenant's number (platform scope: the
+// operator console and the sandbox's customer simulator).
+func (s *Store) NumberForOperator(ctx context.Context, id string) (domain.Number, error) {
+	var n domain.Number
+	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
+		var err error
+		n, err = scanNumber(tx.QueryRow(ctx, `SELECT `+numberColumns+numberFrom+` WHERE n.id = $1`, id))
+		return err
+	})
+	return n, err
+}
+
+// ListSandboxNumbers lists every tenant's sandbox numbers (platform scope):
+// the fake of Meta inside serve must know them.
+func (s *Store) ListSandboxNumbers(ctx context.Context) ([]domain.Number, error) {
+	var out []domain.Number
+	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+numberColumns+numberFrom+` WHERE n.sandbox ORDER BY n.created_at`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			n, err := scanNumber(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

@@ -22,6 +22,7 @@ type Page struct {
 	Lang     i18n.Lang
 	Flash    *Flash
 	CSS      string // checksummed stylesheet URL
+	asset    func(string) string
 	Path     string // current path, to come back after switching language
 	BodyAttr string // data-page value, for tests and scripts
 }
@@ -31,6 +32,8 @@ type Page struct {
 type Shell struct {
 	CSS     string
 	Cookies httpx.Cookies
+	// Asset names a static file by its checksummed URL.
+	Asset func(name string) string
 }
 
 // Page returns the frame for r with a translated title.
@@ -38,13 +41,21 @@ func (s Shell) Page(w http.ResponseWriter, r *http.Request, titleKey, section st
 	ctx := r.Context()
 	p := Page{
 		Title: i18n.T(ctx, titleKey), Section: section, CSRF: auth.CSRFToken(ctx),
-		Lang: i18n.FromContext(ctx), CSS: s.CSS, Path: r.URL.RequestURI(), BodyAttr: section,
+		Lang: i18n.FromContext(ctx), CSS: s.CSS, asset: s.Asset, Path: r.URL.RequestURI(), BodyAttr: section,
 		Flash: TakeFlash(w, r, s.Cookies),
 	}
 	if v, ok := auth.FromContext(ctx); ok {
 		p.Viewer = &v
 	}
 	return p
+}
+
+// Asset returns the checksummed URL of one of our static files.
+func (p Page) Asset(name string) string {
+	if p.asset == nil {
+		return "/static/" + name
+	}
+	return p.asset(name)
 }
 
 // NavItem is one entry of the navigation bar.

@@ -14,10 +14,13 @@ import (
 	"strings"
 	"switchboard/internal/apikey"
 	"switchboard/internal/blob"
+	"switchboard/internal/domain"
 	"switchboard/internal/inbound"
 	"switchboard/internal/ingest"
 	"switchboard/internal/number"
+	"switchboard/internal/sandbox"
 	"switchboard/internal/secrets"
+	"switchboard/internal/whatsapp/graph"
 	"sync"
 	"testing"
 	"time"
@@ -71,6 +74,7 @@ type App struct {
 	Blobs         *blob.Dir
 	Processor     *inbound.Processor
 	SandboxSecret string
+	Sandbox       *sandbox.Sandbox
 }
 
 // Options change how the app is built.
@@ -120,20 +124,32 @@ func New(t testing.TB, opts ...Options) *App {
 		ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, numbers.AppSecrets)
 	a := &App{DB: db, Redis: rdb, Prefix: prefix, Clock: clock, Tenants: tenants, Logs: logs, Numbers: numbers,
 		APIKeys: apikey.NewService(db.Store), Blobs: blobs, Processor: processor, SandboxSecret: sandboxSecret}
+	srv := httptest.NewUnstartedServer(nil)
+	self := "http://" + srv.Listener.Addr().String()
+	sb := sandbox.New(db.Store, numbers, logger, self, sandboxSecret, "v23.0")
+	t.Cleanup(sb.Fake.Close)
+	a.Sandbox = sb
 	h := server.New(server.Deps{
 		Logger: logger, Secret: secretKey, Pool: db.Pool, Redis: rdb,
 		RedisKey: prefix, Store: db.Store, Hasher: hasher, Tenants: tenants, Metrics: metrics.NewRegistry(),
 		Assets: assets, Now: clock.Now, Numbers: numbers, APIKeys: a.APIKeys, Blobs: blobs, Apps: apps,
-		WebhookStored: func(int64) { processor.Wake() },
+		WebhookStored: func(int64) { processor.Wake() }, NumberAdded: sb.Register, Sandbox: sb,
 	})
-	srv := httptest.NewServer(h)
+	srv.Config.Handler = h
+	srv.Start()
 	t.Cleanup(srv.Close)
 	a.URL, a.Handler, a.F = srv.URL, h, storagetest.Seed(t, db)
 	if o.RunWorkers {
+		// As serve does: the processor, and the media fetcher talking to the
+		// sandbox for sandbox numbers (these tests connect no live number).
+		sandboxGraph := &graph.Client{HTTP: &http.Client{Timeout: time.Minute}, BaseURL: self + "/sandbox/graph", Version: "v23.0"}
+		fetcher := inbound.NewFetcher(db.Store, blobs, logger, func(domain.Number) *graph.Client { return sandboxGraph }, numbers.AccessToken)
+		processor.MediaQueued = fetcher.Wake
 		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { processor.Run(ctx); close(done) }()
-		t.Cleanup(func() { cancel(); <-done })
+		var wg sync.WaitGroup
+		wg.Go(func() { processor.Run(ctx) })
+		wg.Go(func() { fetcher.Run(ctx) })
+		t.Cleanup(func() { cancel(); wg.Wait() })
 	}
 	return a
 }
