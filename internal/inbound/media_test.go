@@ -79,7 +79,9 @@ func TestMediaIsFetchedCheckedAndRetried(t *testing.T) {
 		t.Fatalf("message before the fetch: %+v", m)
 	}
 	f := inbound.NewFetcher(h.app.DB.Store, h.app.Blobs, h.app.Processor.Logger(),
-		func(domain.Number) *graph.Client { return &graph.Client{HTTP: srv.Client(), BaseURL: srv.URL, Version: "v23.0"} },
+		func(domain.Number) *graph.Client {
+			return &graph.Client{HTTP: srv.Client(), BaseURL: srv.URL, Version: "v23.0"}
+		},
 		h.app.Numbers.AccessToken)
 	f.Backoff = 10 * time.Millisecond
 	f.MaxAttempts = 4
