@@ -152,8 +152,11 @@ CREATE TABLE number_events (
     field      text NOT NULL,
     event      text NOT NULL DEFAULT '',
     detail     jsonb NOT NULL DEFAULT '{}',
+    -- The same notice redelivered by Meta has the same key: kept once.
+    dedupe_key text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE UNIQUE INDEX number_events_dedupe ON number_events (tenant_id, dedupe_key);
 CREATE INDEX number_events_tenant ON number_events (tenant_id, number_id, created_at DESC);
 
 -- Template decisions from Meta, kept until templates have their own table.
@@ -167,8 +170,10 @@ CREATE TABLE template_events (
     event         text NOT NULL,
     reason        text NOT NULL DEFAULT '',
     detail        jsonb NOT NULL DEFAULT '{}',
+    dedupe_key    text NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now()
 );
+CREATE UNIQUE INDEX template_events_dedupe ON template_events (tenant_id, dedupe_key);
 CREATE INDEX template_events_tenant ON template_events (tenant_id, template_id, created_at DESC);
 
 -- API keys: the key is shown once; only its SHA-256 is kept.

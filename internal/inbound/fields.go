@@ -2,6 +2,8 @@ package inbound
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"switchboard/internal/domain"
@@ -45,7 +47,7 @@ func applyTemplate(ctx context.Context, tx storage.InboundTx, entry webhook.Entr
 		if err := tx.Scope(ctx, tenantID); err != nil {
 			return "", err
 		}
-		if err := tx.TemplateEvent(ctx, tenantID, entry.WABAID, id, name, lang, event, reason, detail); err != nil {
+		if err := tx.TemplateEvent(ctx, tenantID, entry.WABAID, id, name, lang, event, reason, detail, dedupeKey(entry, c.Raw)); err != nil {
 			return "", err
 		}
 	}
@@ -79,7 +81,7 @@ func applyAccount(ctx context.Context, tx storage.InboundTx, entry webhook.Entry
 		}
 		return "", tx.NumberEvent(ctx, target.TenantID, target.ID, c.Field, q.Event,
 			map[string]any{"current_limit": q.CurrentLimit, "old_limit": q.OldLimit, "max_daily_conversations": q.MaxDailyConversations},
-			"", limit)
+			"", limit, dedupeKey(entry, c.Raw))
 	}
 	if len(numbers) == 0 {
 		return fmt.Sprintf("unknown WABA %q", entry.WABAID), nil
@@ -90,7 +92,7 @@ func applyAccount(ctx context.Context, tx storage.InboundTx, entry webhook.Entry
 			return "", err
 		}
 		detail := map[string]any{"violation_type": a.ViolationType, "restrictions": a.Restrictions}
-		if err := tx.NumberEvent(ctx, n.TenantID, n.ID, c.Field, a.Event, detail, "", ""); err != nil {
+		if err := tx.NumberEvent(ctx, n.TenantID, n.ID, c.Field, a.Event, detail, "", "", dedupeKey(entry, c.Raw)); err != nil {
 			return "", err
 		}
 		if err := tx.Platform(ctx); err != nil {
@@ -98,6 +100,15 @@ func applyAccount(ctx context.Context, tx storage.InboundTx, entry webhook.Entry
 		}
 	}
 	return "", nil
+}
+
+// dedupeKey identifies a notice across Meta's redeliveries: the same entry
+// time and the same change, byte for byte.
+func dedupeKey(entry webhook.Entry, raw []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d|", entry.Time.Unix())
+	h.Write(raw)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func tenantsOf(numbers []domain.Number) []string {

@@ -53,8 +53,11 @@ func (p *Processor) applyMessages(ctx context.Context, tx storage.InboundTx, v *
 		}
 	}
 	for _, e := range v.Errors {
+		// These errors carry no id or time: the error and the rest of its
+		// change (the messages and statuses beside it) identify it.
+		key := dedupeKey(webhook.Entry{}, []byte(fmt.Sprintf("%s|%d|%s|%s|%v", pnid, e.Code, e.Title, e.Details, messageIDs(v))))
 		if err := tx.NumberEvent(ctx, n.TenantID, n.ID, "messages.errors", fmt.Sprint(e.Code),
-			map[string]any{"code": e.Code, "title": e.Title, "details": e.Details}, "", ""); err != nil {
+			map[string]any{"code": e.Code, "title": e.Title, "details": e.Details}, "", "", key); err != nil {
 			return "", err
 		}
 	}
@@ -62,6 +65,17 @@ func (p *Processor) applyMessages(ctx context.Context, tx storage.InboundTx, v *
 		p.MediaQueued()
 	}
 	return strings.Join(reasons, "; "), nil
+}
+
+func messageIDs(v *webhook.MessagesValue) []string {
+	ids := make([]string, 0, len(v.Messages)+len(v.Statuses))
+	for _, m := range v.Messages {
+		ids = append(ids, m.ID)
+	}
+	for _, s := range v.Statuses {
+		ids = append(ids, s.ID+"/"+s.Status)
+	}
+	return ids
 }
 
 // applyMessage stores one customer message in its conversation.

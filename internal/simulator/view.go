@@ -47,3 +47,6 @@ func mediaName(m *fakemeta.EventMedia) string {
 	}
 	return m.MIMEType
 }
+
+// reactionEmojis are the quick reactions WhatsApp offers first.
+var reactionEmojis = []string{"👍", "❤️", "😂", "😮", "😢", "🙏"}

@@ -252,20 +252,22 @@ func (t InboundTx) SetMessageStatus(ctx context.Context, tenantID, wamid string,
 	return err
 }
 
-// NumberEvent records what Meta says about a number or its account, and
-// applies a quality or limit change to the number.
-func (t InboundTx) NumberEvent(ctx context.Context, tenantID, numberID, field, event string, detail map[string]any, quality, limit string) error {
+// NumberEvent records what Meta says about a number or its account, once
+// per dedupe key (a redelivery changes nothing), and applies a quality or
+// limit change to the number.
+func (t InboundTx) NumberEvent(ctx context.Context, tenantID, numberID, field, event string, detail map[string]any, quality, limit, dedupeKey string) error {
 	if detail == nil {
 		detail = map[string]any{}
 	}
-	if _, err := t.tx.Exec(ctx, `INSERT INTO number_events (tenant_id, number_id, field, event, detail)
-		VALUES ($1, nullif($2, '')::uuid, $3, $4, $5)`, tenantID, numberID, field, event, detail); err != nil {
+	tag, err := t.tx.Exec(ctx, `INSERT INTO number_events (tenant_id, number_id, field, event, detail, dedupe_key)
+		VALUES ($1, nullif($2, '')::uuid, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, tenantID, numberID, field, event, detail, dedupeKey)
+	if err != nil {
 		return err
 	}
-	if numberID == "" || (quality == "" && limit == "") {
+	if tag.RowsAffected() == 0 || numberID == "" || (quality == "" && limit == "") {
 		return nil
 	}
-	_, err := t.tx.Exec(ctx, `UPDATE numbers SET
+	_, err = t.tx.Exec(ctx, `UPDATE numbers SET
 			quality_rating = CASE WHEN $3 <> '' THEN $3 ELSE quality_rating END,
 			messaging_limit = CASE WHEN $4 <> '' THEN $4 ELSE messaging_limit END,
 			updated_at = now()
@@ -273,12 +275,13 @@ func (t InboundTx) NumberEvent(ctx context.Context, tenantID, numberID, field, e
 	return err
 }
 
-// TemplateEvent records Meta's decision or note about a template.
-func (t InboundTx) TemplateEvent(ctx context.Context, tenantID, wabaID, templateID, name, language, event, reason string, detail map[string]any) error {
+// TemplateEvent records Meta's decision or note about a template, once per
+// dedupe key.
+func (t InboundTx) TemplateEvent(ctx context.Context, tenantID, wabaID, templateID, name, language, event, reason string, detail map[string]any, dedupeKey string) error {
 	if detail == nil {
 		detail = map[string]any{}
 	}
-	_, err := t.tx.Exec(ctx, `INSERT INTO template_events (tenant_id, waba_id, template_id, template_name, language, event, reason, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenantID, wabaID, templateID, name, language, event, reason, detail)
+	_, err := t.tx.Exec(ctx, `INSERT INTO template_events (tenant_id, waba_id, template_id, template_name, language, event, reason, detail, dedupe_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`, tenantID, wabaID, templateID, name, language, event, reason, detail, dedupeKey)
 	return err
 }

@@ -62,8 +62,8 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 		for _, q := range []string{
 			`INSERT INTO messages (tenant_id, conversation_id, wamid, direction, type, media_id, wa_timestamp) VALUES ($1, '` + convID + `', 'wamid.` + suffix + `', 'inbound', 'image', '` + mediaID + `', now())`,
 			`INSERT INTO message_statuses (tenant_id, wamid, status, wa_timestamp) VALUES ($1, 'wamid.` + suffix + `', 'sent', now())`,
-			`INSERT INTO number_events (tenant_id, number_id, field) VALUES ($1, '` + numberID + `', 'phone_number_quality_update')`,
-			`INSERT INTO template_events (tenant_id, waba_id, template_id, event) VALUES ($1, '1', '1', 'APPROVED')`,
+			`INSERT INTO number_events (tenant_id, number_id, field, dedupe_key) VALUES ($1, '` + numberID + `', 'phone_number_quality_update', 'k')`,
+			`INSERT INTO template_events (tenant_id, waba_id, template_id, event, dedupe_key) VALUES ($1, '1', '1', 'APPROVED', 'k')`,
 			`INSERT INTO api_keys (tenant_id, name, prefix, key_hash) VALUES ($1, 'k', 'sbk_', decode(md5($1::uuid::text), 'hex'))`,
 		} {
 			if _, err := tx.Exec(ctx, q, tenantID); err != nil {
