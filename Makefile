@@ -54,6 +54,10 @@ test:
 	export CHROMIUM_PATH
 	echo "==> $(GO) test -race -count=1 -timeout 14m ./...  (CHROMIUM_PATH=$$CHROMIUM_PATH)"
 	$(GO) test -race -count=1 -timeout 14m ./...
+	# A short fuzz run of the webhook parser (its corpus is committed under
+	# internal/whatsapp/webhook/testdata/fuzz; new findings land there too).
+	echo "==> $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 15s ./internal/whatsapp/webhook"
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 15s ./internal/whatsapp/webhook
 
 # gofmt covers every .go file (generated ones too); only VCS metadata and the
 # private database directories are pruned.
