@@ -114,7 +114,7 @@ func (s *Store) Conversation(ctx context.Context, tenantID, id string) (domain.C
 	return c, err
 }
 
-const messageColumns = `m.id, m.tenant_id, m.conversation_id, m.wamid, m.direction, m.type, m.text, coalesce(m.media_id::text, ''),
+const messageColumns = `m.id, m.tenant_id, m.conversation_id, coalesce(m.wamid, ''), m.direction, m.type, m.text, coalesce(m.media_id::text, ''),
 	m.details, m.context_wamid, m.forwarded, m.frequently_forwarded, m.reaction, m.status, m.error_code, m.error_title,
 	m.error_details, m.wa_timestamp, m.created_at,
 	md.id, md.meta_media_id, md.mime_type, md.filename, md.size, md.sha256, md.state`

@@ -29,6 +29,9 @@ var tenantTables = map[string]string{
 	"number_events":    "tenant_id",
 	"template_events":  "tenant_id",
 	"api_keys":         "tenant_id",
+	"consent_events":   "tenant_id",
+	"templates":        "tenant_id",
+	"outbox":           "tenant_id",
 }
 
 // seedInbound gives a tenant one row in every inbound table, written in
@@ -65,6 +68,9 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 			`INSERT INTO number_events (tenant_id, number_id, field, dedupe_key) VALUES ($1, '` + numberID + `', 'phone_number_quality_update', 'k')`,
 			`INSERT INTO template_events (tenant_id, waba_id, template_id, event, dedupe_key) VALUES ($1, '1', '1', 'APPROVED', 'k')`,
 			`INSERT INTO api_keys (tenant_id, name, prefix, key_hash) VALUES ($1, 'k', 'sbk_', decode(md5($1::uuid::text), 'hex'))`,
+			`INSERT INTO consent_events (tenant_id, contact_id, consent, source) VALUES ($1, '` + contactID + `', 'granted', 'verbal')`,
+			`INSERT INTO templates (tenant_id, waba_id, name, language) VALUES ($1, '1', 'welcome', 'en')`,
+			`INSERT INTO outbox (tenant_id, message_id, number_id, recipient, payload) SELECT $1, id, '` + numberID + `', '1', '{}' FROM messages WHERE tenant_id = $1`,
 		} {
 			if _, err := tx.Exec(ctx, q, tenantID); err != nil {
 				return err

@@ -1,0 +1,8 @@
+DROP TABLE IF EXISTS outbox;
+DROP INDEX IF EXISTS messages_idempotency;
+ALTER TABLE messages DROP COLUMN IF EXISTS uncertain, DROP COLUMN IF EXISTS idempotency_key, DROP COLUMN IF EXISTS sender;
+DELETE FROM messages WHERE wamid IS NULL;
+ALTER TABLE messages ALTER COLUMN wamid SET NOT NULL;
+DROP TABLE IF EXISTS templates;
+DROP TABLE IF EXISTS consent_events;
+ALTER TABLE contacts DROP COLUMN IF EXISTS consent_by, DROP COLUMN IF EXISTS consent_source, DROP COLUMN IF EXISTS consent_at;
