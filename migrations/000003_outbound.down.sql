@@ -5,4 +5,5 @@ DELETE FROM messages WHERE wamid IS NULL;
 ALTER TABLE messages ALTER COLUMN wamid SET NOT NULL;
 DROP TABLE IF EXISTS templates;
 DROP TABLE IF EXISTS consent_events;
+ALTER TABLE tenants DROP COLUMN IF EXISTS stop_keywords;
 ALTER TABLE contacts DROP COLUMN IF EXISTS consent_by, DROP COLUMN IF EXISTS consent_source, DROP COLUMN IF EXISTS consent_at;

@@ -85,3 +85,8 @@ $$;
 GRANT SELECT, INSERT ON consent_events TO switchboard_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON templates, outbox TO switchboard_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO switchboard_app;
+
+-- Words a customer writes to stop business-initiated messages (any case,
+-- the whole message), per tenant.
+ALTER TABLE tenants ADD COLUMN stop_keywords text[] NOT NULL
+    DEFAULT ARRAY['STOP', 'STOPALL', 'UNSUBSCRIBE', 'BASTA', 'DISISCRIVIMI', 'CANCELLAMI'];

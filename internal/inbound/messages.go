@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"switchboard/internal/outbound"
 
 	"switchboard/internal/domain"
 	"switchboard/internal/storage"
@@ -126,6 +128,11 @@ func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n do
 	if err := tx.TouchConversation(ctx, n.TenantID, convID, m.Timestamp, m.Type != webhook.TypeSystem); err != nil {
 		return false, err
 	}
+	if m.Text != nil {
+		if err := p.honourStop(ctx, tx, n, contactID, m); err != nil {
+			return false, err
+		}
+	}
 	if p.Applied != nil {
 		p.Applied(n.TenantID, convID)
 	}
@@ -148,7 +155,16 @@ func applyStatus(ctx context.Context, tx storage.InboundTx, tenantID string, s *
 	}
 	current, err := tx.MessageStatus(ctx, tenantID, s.ID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil
+		// Our reference comes back on the status: a send whose answer we
+		// never recorded (a crash in between) is settled here.
+		ref, ok := strings.CutPrefix(s.BizOpaqueCallbackData, "sb:")
+		if !ok || !domain.ValidID(ref) {
+			return nil
+		}
+		if found, err := tx.ReconcileByReference(ctx, tenantID, ref, s.ID); err != nil || !found {
+			return err
+		}
+		return ApplyRecordedStatuses(ctx, tx, tenantID, s.ID)
 	}
 	if err != nil {
 		return err
@@ -259,4 +275,46 @@ func ApplyRecordedStatuses(ctx context.Context, tx storage.InboundTx, tenantID, 
 		}
 	}
 	return nil
+}
+
+// stopReply is what a customer who wrote a stop word is told, once.
+var stopReply = map[string]string{
+	"en": "You will no longer receive messages from us on WhatsApp. Write to us any time if you need help.",
+	"it": "Non riceverai più nostri messaggi su WhatsApp. Scrivici quando vuoi se hai bisogno di aiuto.",
+}
+
+// italianStopWords pick the reply's language.
+var italianStopWords = map[string]bool{"BASTA": true, "DISISCRIVIMI": true, "CANCELLAMI": true}
+
+// honourStop withdraws consent at once when the whole message is one of
+// the tenant's stop words, and tells the customer so, once: only when the
+// consent actually changes, in the same transaction (a replayed webhook
+// neither withdraws twice nor answers twice).
+func (p *Processor) honourStop(ctx context.Context, tx storage.InboundTx, n domain.Number, contactID string, m *webhook.Message) error {
+	word := strings.ToUpper(strings.TrimSpace(m.Text.Body))
+	if word == "" || len(word) > 40 {
+		return nil
+	}
+	keywords, err := tx.StopKeywords(ctx, n.TenantID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(keywords, func(k string) bool { return strings.EqualFold(k, word) }) {
+		return nil
+	}
+	changed, err := tx.SetConsent(ctx, n.TenantID, contactID, "revoked", "customer_message", "customer", "wrote "+word)
+	if err != nil || !changed {
+		return err
+	}
+	lang := "en"
+	if italianStopWords[word] {
+		lang = "it"
+	}
+	reply := outbound.Content{Type: outbound.TypeText, Text: stopReply[lang]}
+	_, _, err = tx.EnqueueOutbound(ctx, storage.Outgoing{TenantID: n.TenantID, NumberID: n.ID, ContactID: contactID,
+		Type: reply.Type, Text: reply.Text, Sender: "system", IdempotencyKey: "stop:" + m.ID, Payload: reply})
+	if err == nil && p.OutboundQueued != nil {
+		p.OutboundQueued()
+	}
+	return err
 }

@@ -30,6 +30,8 @@ type Processor struct {
 	Applied func(tenantID, conversationID string)
 	// MediaQueued wakes the media fetcher; may be nil.
 	MediaQueued func()
+	// OutboundQueued wakes the sender (a reply to STOP); may be nil.
+	OutboundQueued func()
 }
 
 // NewProcessor returns a processor; call Run to start it.

@@ -1,0 +1,153 @@
+package outbound
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+
+	"switchboard/internal/domain"
+	"switchboard/internal/storage"
+)
+
+// Service checks Meta's rules and queues messages.
+type Service struct {
+	store *storage.Store
+	now   func() time.Time
+	// Queued wakes the sender; may be nil.
+	Queued func()
+}
+
+// NewService returns the outbound service.
+func NewService(store *storage.Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now}
+}
+
+// Request is one message to send.
+type Request struct {
+	TenantID string
+	NumberID string
+	// ContactID, or To (the customer's international number) for a
+	// recipient who may not be a contact yet.
+	ContactID string
+	To        string
+	Content   Content
+	// Sender is recorded on the message: "agent:<id>", "api:<key id>",
+	// "system".
+	Sender         string
+	IdempotencyKey string
+}
+
+// Window is the customer-service window: 24 hours from the customer's last
+// message.
+const Window = 24 * time.Hour
+
+var toRE = regexp.MustCompile(`^[1-9][0-9]{5,14}$`)
+
+// Send checks the rules and queues the message with its outbox row. With an
+// idempotency key already used it returns the earlier message (created
+// false) and sends nothing. A refusal is an *Error whose Code names the
+// rule.
+func (s *Service) Send(ctx context.Context, r Request) (domain.Message, bool, error) {
+	if err := r.Content.Validate(); err != nil {
+		return domain.Message{}, false, err
+	}
+	if len(r.IdempotencyKey) > 200 {
+		return domain.Message{}, false, refuse("invalid_idempotency_key", "an idempotency key holds at most 200 characters")
+	}
+	if !domain.ValidID(r.NumberID) {
+		return domain.Message{}, false, refuse("unknown_number", "number_id is not one of this tenant's numbers")
+	}
+	waID := ""
+	switch {
+	case r.ContactID != "":
+		if !domain.ValidID(r.ContactID) {
+			return domain.Message{}, false, refuse("unknown_contact", "contact_id is not one of this tenant's contacts")
+		}
+	case r.To != "":
+		waID = strings.NewReplacer("+", "", " ", "", "-", "", "(", "", ")", "").Replace(r.To)
+		if !toRE.MatchString(waID) {
+			return domain.Message{}, false, refuse("invalid_recipient", "to must be an international phone number, e.g. +393331234567")
+		}
+	default:
+		return domain.Message{}, false, refuse("invalid_recipient", "give contact_id or to")
+	}
+	tmplName, tmplLang := "", ""
+	if r.Content.Type == TypeTemplate {
+		tmplName, tmplLang = r.Content.Template.Name, r.Content.Template.Language
+	}
+	f, err := s.store.OutboundFacts(ctx, r.TenantID, r.NumberID, r.ContactID, waID, tmplName, tmplLang)
+	switch {
+	case errors.Is(err, storage.ErrNotFound) && r.ContactID != "":
+		return domain.Message{}, false, refuse("unknown_contact_or_number", "number_id or contact_id is not this tenant's")
+	case errors.Is(err, storage.ErrNotFound):
+		return domain.Message{}, false, refuse("unknown_number", "number_id is not one of this tenant's numbers")
+	case err != nil:
+		return domain.Message{}, false, err
+	}
+	if f.Number.Status == "disconnected" {
+		return domain.Message{}, false, refuse("number_disconnected", "the number's access token was refused by Meta; an administrator must replace it")
+	}
+	if err := s.checkRules(r.Content, f); err != nil {
+		return domain.Message{}, false, err
+	}
+	if r.Content.MediaID != "" {
+		if !domain.ValidID(r.Content.MediaID) {
+			return domain.Message{}, false, refuse("unknown_media", "media_id is not a file uploaded to this tenant")
+		}
+		if _, err := s.store.Media(ctx, r.TenantID, r.Content.MediaID); errors.Is(err, storage.ErrNotFound) {
+			return domain.Message{}, false, refuse("unknown_media", "media_id is not a file uploaded to this tenant")
+		} else if err != nil {
+			return domain.Message{}, false, err
+		}
+	}
+	details := map[string]any{}
+	if r.Content.Location != nil {
+		details["location"] = map[string]any{"latitude": r.Content.Location.Latitude, "longitude": r.Content.Location.Longitude,
+			"name": r.Content.Location.Name, "address": r.Content.Location.Address}
+	}
+	if r.Content.Template != nil {
+		details["template"] = r.Content.Template
+	}
+	if r.Content.Interactive != nil {
+		details["interactive"] = r.Content.Interactive
+	}
+	contextWAMID := r.Content.ReplyTo
+	if r.Content.Type == TypeReaction {
+		contextWAMID = r.Content.ReactTo
+	}
+	m, created, err := s.store.EnqueueOutbound(ctx, storage.Outgoing{
+		TenantID: r.TenantID, NumberID: r.NumberID, ContactID: f.Contact.ID, WaID: waID,
+		Type: r.Content.Type, Text: r.Content.summary(), MediaID: r.Content.MediaID, ContextWAMID: contextWAMID,
+		Details: details, Sender: r.Sender, IdempotencyKey: r.IdempotencyKey, Payload: r.Content,
+	})
+	if err == nil && created && s.Queued != nil {
+		s.Queued()
+	}
+	return m, created, err
+}
+
+// checkRules applies Meta's rules to one send.
+func (s *Service) checkRules(c Content, f storage.OutboundFacts) *Error {
+	windowOpen := f.LastInboundAt != nil && s.now().Before(f.LastInboundAt.Add(Window))
+	if c.Type == TypeTemplate {
+		t := f.Template
+		switch {
+		case t == nil:
+			return refuse("template_not_found", "no template %q in %q for this number's WhatsApp Business Account", c.Template.Name, c.Template.Language)
+		case t.Status != "APPROVED":
+			return refuse("template_not_approved", "template %q (%s) is %s, not approved by Meta", t.Name, t.Language, strings.ToLower(t.Status))
+		case len(c.Template.BodyParams) != t.BodyParams:
+			return refuse("template_params", "template %q takes %d body parameters, not %d", t.Name, t.BodyParams, len(c.Template.BodyParams))
+		case len(c.Template.HeaderParams) != t.HeaderParams:
+			return refuse("template_params", "template %q takes %d header parameters, not %d", t.Name, t.HeaderParams, len(c.Template.HeaderParams))
+		}
+	} else if !windowOpen {
+		return refuse("window_closed", "the customer's last message is more than 24 hours old (or there is none): outside this window WhatsApp allows only approved templates")
+	}
+	if !windowOpen && f.Contact.Consent != "granted" {
+		return refuse("no_consent", "a business-initiated message needs the customer's recorded consent, and this contact has none")
+	}
+	return nil
+}

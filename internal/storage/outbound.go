@@ -1,0 +1,181 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/domain"
+)
+
+// OutboundFacts is what Meta's rules need to know about one send.
+type OutboundFacts struct {
+	Number        domain.Number
+	Contact       domain.Contact // zero when the recipient is unknown
+	LastInboundAt *time.Time     // the customer's last message to this number
+	Template      *TemplateRow   // the named template, when one was asked for
+}
+
+// TemplateRow is one template in one language, as Meta last told us.
+type TemplateRow struct {
+	ID, WABAID, MetaID, Name, Language, Category, Status, RejectedReason string
+	HeaderParams, BodyParams                                             int
+	Components                                                           json.RawMessage
+	SyncedAt                                                             time.Time
+}
+
+// OutboundFacts gathers the number, the contact (by id, or by WhatsApp id),
+// the customer's last message and the template, in one tenant-scoped
+// transaction. A number of another tenant is ErrNotFound.
+func (s *Store) OutboundFacts(ctx context.Context, tenantID, numberID, contactID, waID, templateName, language string) (OutboundFacts, error) {
+	var f OutboundFacts
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		var err error
+		f.Number, err = scanNumber(tx.QueryRow(ctx, `SELECT `+numberColumns+numberFrom+` WHERE n.tenant_id = $1 AND n.id = $2`, tenantID, numberID))
+		if err != nil {
+			return err
+		}
+		switch {
+		case contactID != "":
+			f.Contact, err = scanContact(tx.QueryRow(ctx, `SELECT `+contactColumns+` FROM contacts c WHERE c.tenant_id = $1 AND c.id = $2`, tenantID, contactID))
+		case waID != "":
+			f.Contact, err = scanContact(tx.QueryRow(ctx, `SELECT `+contactColumns+` FROM contacts c WHERE c.tenant_id = $1 AND c.wa_id = $2`, tenantID, waID))
+			if err == ErrNotFound {
+				err = nil // a new recipient: no window, no consent
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if f.Contact.ID != "" {
+			if err := tx.QueryRow(ctx, `SELECT max(last_inbound_at) FROM conversations
+				WHERE tenant_id = $1 AND number_id = $2 AND contact_id = $3`, tenantID, numberID, f.Contact.ID).Scan(&f.LastInboundAt); err != nil {
+				return err
+			}
+		}
+		if templateName != "" {
+			t, err := scanTemplate(tx.QueryRow(ctx, `SELECT `+templateColumns+` FROM templates
+				WHERE tenant_id = $1 AND waba_id = $2 AND name = $3 AND language = $4`, tenantID, f.Number.WABAID, templateName, language))
+			if err == nil {
+				f.Template = &t
+			} else if err != ErrNotFound {
+				return err
+			}
+		}
+		return nil
+	})
+	return f, err
+}
+
+const templateColumns = `id, waba_id, meta_id, name, language, category, status, rejected_reason, header_params, body_params, components, synced_at`
+
+func scanTemplate(row pgx.Row) (TemplateRow, error) {
+	var t TemplateRow
+	err := row.Scan(&t.ID, &t.WABAID, &t.MetaID, &t.Name, &t.Language, &t.Category, &t.Status, &t.RejectedReason,
+		&t.HeaderParams, &t.BodyParams, &t.Components, &t.SyncedAt)
+	return t, notFound(err)
+}
+
+// Outgoing is a message to write with its outbox row.
+type Outgoing struct {
+	TenantID, NumberID, ContactID, WaID, Name string
+	Type, Text, MediaID, ContextWAMID         string
+	Details                                   map[string]any
+	Sender, IdempotencyKey                    string
+	Payload                                   any // the outbox payload (outbound.Content)
+}
+
+// EnqueueOutbound writes the message (status "queued") and its outbox row in
+// one transaction. A contact given only by WhatsApp id is created. The
+// message joins the contact's open conversation on the number, or a new
+// conversation that starts closed (a business-initiated message does not
+// queue for an agent; the customer's answer opens a conversation that
+// does). With an idempotency key already used, the earlier message is
+// returned and nothing is written (created is false).
+func (s *Store) EnqueueOutbound(ctx context.Context, o Outgoing) (m domain.Message, created bool, err error) {
+	err = s.InTenant(ctx, o.TenantID, func(tx pgx.Tx) error {
+		m, created, err = Inbound(tx).EnqueueOutbound(ctx, o)
+		return err
+	})
+	if isUniqueViolation(err) && o.IdempotencyKey != "" {
+		// Two requests with one key raced: the other one wrote it.
+		return s.messageByIdempotencyKey(ctx, o.TenantID, o.IdempotencyKey)
+	}
+	return m, created, err
+}
+
+// EnqueueOutbound is Store.EnqueueOutbound inside the processor's
+// transaction (the reply to STOP is written with the consent change).
+func (t InboundTx) EnqueueOutbound(ctx context.Context, o Outgoing) (m domain.Message, created bool, err error) {
+	tx := t.tx
+	err = func() error {
+		if o.IdempotencyKey != "" {
+			var id string
+			err := tx.QueryRow(ctx, `SELECT id FROM messages WHERE tenant_id = $1 AND idempotency_key = $2`, o.TenantID, o.IdempotencyKey).Scan(&id)
+			if err == nil {
+				m, err = scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+messageFrom+` WHERE m.tenant_id = $1 AND m.id = $2`, o.TenantID, id))
+				return err
+			}
+			if err != pgx.ErrNoRows {
+				return err
+			}
+		}
+		itx := t
+		contactID := o.ContactID
+		if contactID == "" {
+			var err error
+			if contactID, err = itx.UpsertContact(ctx, o.TenantID, ContactKey{WaID: o.WaID, Name: o.Name}); err != nil {
+				return err
+			}
+		}
+		var convID string
+		err := tx.QueryRow(ctx, `SELECT id FROM conversations WHERE tenant_id = $1 AND number_id = $2 AND contact_id = $3
+			AND status <> 'closed'`, o.TenantID, o.NumberID, contactID).Scan(&convID)
+		if err == pgx.ErrNoRows {
+			err = tx.QueryRow(ctx, `INSERT INTO conversations (tenant_id, number_id, contact_id, status, closed_at)
+				VALUES ($1, $2, $3, 'closed', now()) RETURNING id`, o.TenantID, o.NumberID, contactID).Scan(&convID)
+		}
+		if err != nil {
+			return err
+		}
+		if o.Details == nil {
+			o.Details = map[string]any{}
+		}
+		var id string
+		err = tx.QueryRow(ctx, `INSERT INTO messages (tenant_id, conversation_id, direction, type, text, media_id, details,
+				context_wamid, status, sender, idempotency_key, wa_timestamp)
+			VALUES ($1, $2, 'outbound', $3, $4, nullif($5, '')::uuid, $6, $7, 'queued', $8, nullif($9, ''), now()) RETURNING id`,
+			o.TenantID, convID, o.Type, o.Text, o.MediaID, o.Details, o.ContextWAMID, o.Sender, o.IdempotencyKey).Scan(&id)
+		if err != nil {
+			return err
+		}
+		var recipient string
+		if err := tx.QueryRow(ctx, `SELECT coalesce(wa_id, user_id) FROM contacts WHERE tenant_id = $1 AND id = $2`, o.TenantID, contactID).Scan(&recipient); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO outbox (tenant_id, message_id, number_id, recipient, payload) VALUES ($1, $2, $3, $4, $5)`,
+			o.TenantID, id, o.NumberID, recipient, o.Payload); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET last_message_at = greatest(last_message_at, now()) WHERE tenant_id = $1 AND id = $2`,
+			o.TenantID, convID); err != nil {
+			return err
+		}
+		created = true
+		m, err = scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+messageFrom+` WHERE m.tenant_id = $1 AND m.id = $2`, o.TenantID, id))
+		return err
+	}()
+	return m, created, err
+}
+
+func (s *Store) messageByIdempotencyKey(ctx context.Context, tenantID, key string) (domain.Message, bool, error) {
+	var m domain.Message
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		var err error
+		m, err = scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+messageFrom+` WHERE m.tenant_id = $1 AND m.idempotency_key = $2`, tenantID, key))
+		return err
+	})
+	return m, false, err
+}
