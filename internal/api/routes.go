@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"switchboard/internal/blob"
+	"switchboard/internal/outbound"
 
 	"github.com/go-chi/chi/v5"
 
@@ -17,10 +19,12 @@ import (
 
 // Deps are the API's dependencies.
 type Deps struct {
-	Store   *storage.Store
-	Keys    *apikey.Service
-	Logger  *slog.Logger
-	OpenAPI []byte // docs/api/openapi.yaml, served as is
+	Store    *storage.Store
+	Keys     *apikey.Service
+	Outbound *outbound.Service
+	Blobs    blob.Store
+	Logger   *slog.Logger
+	OpenAPI  []byte // docs/api/openapi.yaml, served as is
 }
 
 // Routes mounts /api/v1.
@@ -37,6 +41,8 @@ func Routes(r chi.Router, d Deps) {
 			r.Get("/conversations/{id}", handleConversation(d))
 			r.Get("/conversations/{id}/messages", handleMessages(d))
 			r.Get("/messages/{id}", handleMessage(d))
+			r.Post("/messages", handleSend(d))
+			r.Post("/media", handleUpload(d))
 		})
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
@@ -48,8 +54,13 @@ func Routes(r chi.Router, d Deps) {
 }
 
 type tenantKey struct{}
+type keyIDKey struct{}
 
 func tenantOf(ctx context.Context) string { t, _ := ctx.Value(tenantKey{}).(string); return t }
+
+// keyOf is the id of the API key the request came with (recorded as the
+// sender of the messages it sends).
+func keyOf(ctx context.Context) string { k, _ := ctx.Value(keyIDKey{}).(string); return k }
 
 // authenticate resolves the bearer key to its tenant.
 func authenticate(d Deps) func(http.Handler) http.Handler {
@@ -72,7 +83,8 @@ func authenticate(d Deps) func(http.Handler) http.Handler {
 				writeError(w, http.StatusServiceUnavailable, "unavailable", "try again in a moment")
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, k.TenantID)))
+			ctx := context.WithValue(context.WithValue(r.Context(), tenantKey{}, k.TenantID), keyIDKey{}, k.ID)
+			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"switchboard/internal/inbound"
 	"switchboard/internal/ingest"
 	"switchboard/internal/number"
+	"switchboard/internal/outbound"
 	"switchboard/internal/sandbox"
 	"switchboard/internal/whatsapp/graph"
 	"sync"
@@ -95,12 +96,23 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		return live
 	}, d.numbers.AccessToken)
 	processor.MediaQueued = fetcher.Wake
+	graphFor := func(n domain.Number) *graph.Client {
+		if n.Sandbox {
+			return sandboxGraph
+		}
+		return live
+	}
+	outboundSvc := outbound.NewService(d.store, time.Now)
+	sender := outbound.NewSender(d.store, outbound.GraphTransport{Client: graphFor}, blobs, d.numbers.AccessToken, logger, pairRate, pairBurst)
+	sender.ApplyStatuses = inbound.ApplyRecordedStatuses
+	outboundSvc.Queued = sender.Wake
+	processor.OutboundQueued = sender.Wake
 	sandboxSecret, sandboxVerify := number.SandboxApp(cfg.SecretKey)
 	sb := sandbox.New(d.store, d.numbers, logger, self, sandboxSecret, cfg.GraphAPIVersion)
 	handler := server.New(server.Deps{
 		Logger: logger, Secure: cfg.Secure(), Secret: cfg.SecretKey, Pool: d.pool, Redis: rdb, RedisKey: cfg.RedisPrefix,
 		Store: d.store, Hasher: d.hasher, Tenants: d.tenants, Metrics: metrics.NewRegistry(), Assets: assets, Now: time.Now,
-		Numbers: d.numbers, APIKeys: apikey.NewService(d.store), Blobs: blobs,
+		Numbers: d.numbers, APIKeys: apikey.NewService(d.store), Blobs: blobs, Outbound: outboundSvc,
 		Apps: ingest.NewApps(ingest.App{Secret: []byte(cfg.MetaAppSecret), VerifyToken: cfg.MetaVerifyToken},
 			ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, d.numbers.AppSecrets),
 		WebhookStored: func(int64) { processor.Wake() },
@@ -123,6 +135,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	workers.Go(func() { sweepSessions(wctx, d, logger) })
 	workers.Go(func() { processor.Run(wctx) })
 	workers.Go(func() { fetcher.Run(wctx) })
+	workers.Go(func() { sender.Run(wctx) })
 	workers.Go(func() { _ = sb.Fake.Run(wctx) })
 	workers.Go(func() { sb.Sync(wctx, 10*time.Second) })
 	defer func() { stopWorkers(); workers.Wait() }()
@@ -169,6 +182,13 @@ func flagStatus(err error) int {
 	}
 	return exitUsage
 }
+
+// Meta documents a pair rate (one business number to one customer) without
+// a figure; one message per 6 s with a burst of 45 is the figure in use.
+const (
+	pairRate  = 1.0 / 6
+	pairBurst = 45
+)
 
 // selfURL is how this process reaches itself (the sandbox posts its
 // webhooks here): the listening port on loopback when listening on all

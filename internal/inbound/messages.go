@@ -169,10 +169,19 @@ func applyStatus(ctx context.Context, tx storage.InboundTx, tenantID string, s *
 	if err != nil {
 		return err
 	}
-	if webhook.StatusAdvances(current, s.Status) {
+	if advances(current, s.Status) {
 		return tx.SetMessageStatus(ctx, tenantID, s.ID, rec)
 	}
 	return nil
+}
+
+// advances is webhook.StatusAdvances for our stored statuses: "queued" (in
+// the outbox) and "accepted" (Meta took it) come before any of Meta's.
+func advances(current, next string) bool {
+	if current == "queued" || current == "accepted" {
+		current = ""
+	}
+	return webhook.StatusAdvances(current, next)
 }
 
 // toMessage maps a parsed message onto the stored model: the text a person
@@ -267,7 +276,7 @@ func ApplyRecordedStatuses(ctx context.Context, tx storage.InboundTx, tenantID, 
 		return err
 	}
 	for _, r := range recs {
-		if webhook.StatusAdvances(current, r.Status) {
+		if advances(current, r.Status) {
 			if err := tx.SetMessageStatus(ctx, tenantID, wamid, r); err != nil {
 				return err
 			}

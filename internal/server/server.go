@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"switchboard/internal/domain"
+	"switchboard/internal/outbound"
 	"switchboard/internal/sandbox"
 	"switchboard/internal/simulator"
 	"time"
@@ -44,9 +45,10 @@ type Deps struct {
 	Assets   *web.Assets
 	Now      func() time.Time
 
-	Numbers *number.Service
-	APIKeys *apikey.Service
-	Blobs   blob.Store
+	Numbers  *number.Service
+	APIKeys  *apikey.Service
+	Outbound *outbound.Service
+	Blobs    blob.Store
 	// Apps resolves the Meta app a webhook URL names.
 	Apps ingest.Apps
 	// WebhookStored is told of each stored webhook (wakes the processor).

@@ -179,3 +179,41 @@ func (s *Store) messageByIdempotencyKey(ctx context.Context, tenantID, key strin
 	})
 	return m, false, err
 }
+
+// UpsertTemplate stores a template as Meta describes it (the catalog sync).
+func (s *Store) UpsertTemplate(ctx context.Context, tenantID string, t TemplateRow) error {
+	if len(t.Components) == 0 {
+		t.Components = json.RawMessage("[]")
+	}
+	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO templates (tenant_id, waba_id, meta_id, name, language, category, status, components,
+				header_params, body_params, rejected_reason, synced_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+			ON CONFLICT (tenant_id, waba_id, name, language) DO UPDATE SET meta_id = excluded.meta_id, category = excluded.category,
+				status = excluded.status, components = excluded.components, header_params = excluded.header_params,
+				body_params = excluded.body_params, rejected_reason = excluded.rejected_reason, synced_at = now()`,
+			tenantID, t.WABAID, t.MetaID, t.Name, t.Language, t.Category, t.Status, t.Components, t.HeaderParams, t.BodyParams, t.RejectedReason)
+		return err
+	})
+}
+
+// ListTemplates lists a tenant's templates for a WABA.
+func (s *Store) ListTemplates(ctx context.Context, tenantID, wabaID string) ([]TemplateRow, error) {
+	var out []TemplateRow
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+templateColumns+` FROM templates WHERE tenant_id = $1 AND waba_id = $2 ORDER BY name, language`, tenantID, wabaID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTemplate(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, t)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

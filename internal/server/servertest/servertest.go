@@ -18,6 +18,7 @@ import (
 	"switchboard/internal/inbound"
 	"switchboard/internal/ingest"
 	"switchboard/internal/number"
+	"switchboard/internal/outbound"
 	"switchboard/internal/sandbox"
 	"switchboard/internal/secrets"
 	"switchboard/internal/whatsapp/graph"
@@ -75,6 +76,8 @@ type App struct {
 	Processor     *inbound.Processor
 	SandboxSecret string
 	Sandbox       *sandbox.Sandbox
+	Outbound      *outbound.Service
+	Sender        *outbound.Sender // with RunWorkers
 }
 
 // Options change how the app is built.
@@ -122,7 +125,8 @@ func New(t testing.TB, opts ...Options) *App {
 	sandboxSecret, sandboxVerify := number.SandboxApp(secretKey)
 	apps := ingest.NewApps(ingest.App{Secret: []byte(MetaAppSecret), VerifyToken: MetaVerifyToken},
 		ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, numbers.AppSecrets)
-	a := &App{DB: db, Redis: rdb, Prefix: prefix, Clock: clock, Tenants: tenants, Logs: logs, Numbers: numbers,
+	outboundSvc := outbound.NewService(db.Store, time.Now)
+	a := &App{Outbound: outboundSvc, DB: db, Redis: rdb, Prefix: prefix, Clock: clock, Tenants: tenants, Logs: logs, Numbers: numbers,
 		APIKeys: apikey.NewService(db.Store), Blobs: blobs, Processor: processor, SandboxSecret: sandboxSecret}
 	srv := httptest.NewUnstartedServer(nil)
 	self := "http://" + srv.Listener.Addr().String()
@@ -132,7 +136,7 @@ func New(t testing.TB, opts ...Options) *App {
 	h := server.New(server.Deps{
 		Logger: logger, Secret: secretKey, Pool: db.Pool, Redis: rdb,
 		RedisKey: prefix, Store: db.Store, Hasher: hasher, Tenants: tenants, Metrics: metrics.NewRegistry(),
-		Assets: assets, Now: clock.Now, Numbers: numbers, APIKeys: a.APIKeys, Blobs: blobs, Apps: apps,
+		Assets: assets, Now: clock.Now, Numbers: numbers, APIKeys: a.APIKeys, Blobs: blobs, Apps: apps, Outbound: outboundSvc,
 		WebhookStored: func(int64) { processor.Wake() }, NumberAdded: sb.Register, Sandbox: sb,
 	})
 	srv.Config.Handler = h
@@ -145,10 +149,18 @@ func New(t testing.TB, opts ...Options) *App {
 		sandboxGraph := &graph.Client{HTTP: &http.Client{Timeout: time.Minute}, BaseURL: self + "/sandbox/graph", Version: "v23.0"}
 		fetcher := inbound.NewFetcher(db.Store, blobs, logger, func(domain.Number) *graph.Client { return sandboxGraph }, numbers.AccessToken)
 		processor.MediaQueued = fetcher.Wake
+		sender := outbound.NewSender(db.Store, outbound.GraphTransport{Client: func(domain.Number) *graph.Client { return sandboxGraph }},
+			blobs, numbers.AccessToken, logger, 0, 0)
+		sender.ApplyStatuses = inbound.ApplyRecordedStatuses
+		sender.BackoffBase = 20 * time.Millisecond
+		outboundSvc.Queued = sender.Wake
+		processor.OutboundQueued = sender.Wake
+		a.Sender = sender
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		wg.Go(func() { processor.Run(ctx) })
 		wg.Go(func() { fetcher.Run(ctx) })
+		wg.Go(func() { sender.Run(ctx) })
 		t.Cleanup(func() { cancel(); wg.Wait() })
 	}
 	return a
