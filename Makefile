@@ -98,6 +98,8 @@ bench:
 	@$(devstack_env)
 	echo "==> $(GO) test -run '^$$' -bench . -benchmem -count 3 ./..."
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./...
+	echo "==> deploy/bench/webhooks.sh  (B0 pgbench baseline, B1 webhook ingest)"
+	GO="$(GO)" deploy/bench/webhooks.sh
 
 clean:
 	rm -rf bin

@@ -37,6 +37,10 @@ CREATE INDEX numbers_tenant ON numbers (tenant_id, display_phone);
 CREATE TABLE webhook_events (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     app_id       uuid REFERENCES meta_apps (id),
+    -- Where the POST came in: the sandbox, a registered app (app_id), or
+    -- the platform's own app (neither). A number's events are accepted
+    -- only from its own app.
+    sandbox      boolean NOT NULL DEFAULT false,
     body         bytea NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now(),
     state        text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'processed', 'failed')),

@@ -56,12 +56,12 @@ func handleNumberCreate(d Deps) http.HandlerFunc {
 		ctx := r.Context()
 		p, _ := auth.FromContext(ctx)
 		f := ui.NewForm()
-		for _, k := range []string{"phone_number_id", "display_phone", "waba_id", "app", "throughput", "sandbox"} {
-			f.Values[k] = strings.TrimSpace(r.PostFormValue(k))
-		}
-		in := number.AddInput{TenantID: p.TenantID, PhoneNumberID: f.Values["phone_number_id"], DisplayPhone: f.Values["display_phone"],
-			WABAID: f.Values["waba_id"], AppSlug: f.Values["app"], AccessToken: r.PostFormValue("access_token"),
-			Sandbox: f.Values["sandbox"] == "on"}
+		f.Values["throughput"] = strings.TrimSpace(r.PostFormValue("throughput"))
+		// Administrators connect sandbox numbers only, with ids the sandbox
+		// makes up: a live number's Meta ids are connected by the platform
+		// operator, who checked them with Meta — otherwise a tenant could
+		// claim another business's number and receive its customers.
+		in := number.AddInput{TenantID: p.TenantID, Sandbox: true}
 		var err error
 		if in.Throughput, err = strconv.Atoi(f.Values["throughput"]); err != nil {
 			f.Fail("throughput", "number.throughput_invalid")
@@ -72,7 +72,11 @@ func handleNumberCreate(d Deps) http.HandlerFunc {
 		var fe *domain.FieldError
 		switch {
 		case errors.As(err, &fe):
-			f.Fail(fe.Field, fe.Key)
+			if fe.Field == "throughput" {
+				f.Fail(fe.Field, fe.Key)
+			} else {
+				f.Error = fe.Key // not a field of this form: said above it
+			}
 			status := http.StatusUnprocessableEntity
 			if fe.Key == "number.taken" || fe.Key == "number.plan_limit" {
 				status = http.StatusConflict

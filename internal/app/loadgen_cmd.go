@@ -1,9 +1,214 @@
 package app
 
-import "fmt"
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"os"
+	"strings"
 
-// runLoadgen is filled in by the load generator; see internal/loadgen.
+	"switchboard/internal/loadgen"
+)
+
+const loadgenUsage = `Usage: switchboard loadgen webhooks --url URL [--rate N] [--duration D] [--concurrency C]
+         [--phone-number-id ID,...] [--waba-id ID] [--display-phone NUMBER,...]
+         [--duplicates 0.05] [--statuses 3] [--bad-signatures 0] [--seed N] [--timeout 10s]
+         [--json FILE] [--acked-out FILE]
+
+Sends Meta-shaped webhooks (text, image, location, reaction, button and list
+replies, and sent/delivered/read statuses), signed with META_APP_SECRET, at a
+constant rate. Latency is measured from each POST's intended send time, so a
+stalling server cannot hide behind a slowed-down generator. Prints the
+answers by status, the accepted rate and p50/p90/p99/p99.9/max latency.`
+
 func runLoadgen(e env, args []string) int {
-	fmt.Fprintln(e.stderr, "switchboard loadgen: not built yet")
-	return exitUsage
+	if len(args) == 0 || args[0] != "webhooks" {
+		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+			fmt.Fprintln(e.stderr, loadgenUsage)
+			return exitOK
+		}
+		if len(args) > 0 {
+			fmt.Fprintf(e.stderr, "switchboard loadgen: unknown target %q (expected: webhooks)\n", args[0])
+		} else {
+			fmt.Fprintln(e.stderr, loadgenUsage)
+		}
+		return exitUsage
+	}
+	const cmd = "switchboard loadgen webhooks"
+	def := loadgen.DefaultWebhookConfig()
+	fs := flag.NewFlagSet("loadgen webhooks", flag.ContinueOnError)
+	// Parse errors are printed as one line below, not with the whole usage.
+	fs.SetOutput(io.Discard)
+	target := fs.String("url", "", "the webhook endpoint, e.g. http://127.0.0.1:8080/webhooks/whatsapp (required)")
+	rate := fs.Float64("rate", def.Rate, "POSTs per second, kept constant")
+	duration := fs.Duration("duration", def.Duration, "how long to send for")
+	concurrency := fs.Int("concurrency", def.Concurrency, "most POSTs in flight at once")
+	pnids := fs.String("phone-number-id", def.Targets[0].PhoneNumberID, "the business numbers' phone number ids, comma-separated")
+	waba := fs.String("waba-id", def.Targets[0].WABAID, "the WhatsApp Business Account id of those numbers")
+	displays := fs.String("display-phone", "", "the numbers as dialled, comma-separated, one per --phone-number-id (default: made up from the id)")
+	dups := fs.Float64("duplicates", def.DuplicateRatio, "share of POSTs that re-send an earlier body byte for byte, like Meta's retries")
+	statuses := fs.Float64("statuses", def.StatusRatio, "status POSTs per message POST")
+	badSigs := fs.Float64("bad-signatures", 0, "share of POSTs signed with a wrong secret (the server must answer 401)")
+	seed := fs.Uint64("seed", def.Seed, "seed of the payload mix (default: from the clock)")
+	timeout := fs.Duration("timeout", def.Timeout, "time limit of one POST")
+	jsonOut := fs.String("json", "", "also write the summary as JSON to this file (- for standard output)")
+	ackedOut := fs.String("acked-out", "", "write the wamids of the messages answered 200 to this file, one a line")
+	usage := func() {
+		fmt.Fprintln(e.stderr, loadgenUsage)
+		fmt.Fprintln(e.stderr)
+		fs.SetOutput(e.stderr)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "%s: %v (see --help)\n", cmd, err)
+		return exitUsage
+	}
+	bad := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, cmd+": "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return bad("unexpected argument %q", fs.Arg(0))
+	}
+	if *target == "" {
+		return bad("--url is required, e.g. --url http://127.0.0.1:8080/webhooks/whatsapp")
+	}
+	if u, err := url.Parse(*target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad("--url: %q is not an http(s) URL with a host", *target)
+	}
+	switch {
+	case !(*rate > 0) || *rate > 1e6:
+		return bad("--rate must be a number of POSTs per second above 0 and at most 1000000, not %v", *rate)
+	case *duration <= 0:
+		return bad("--duration must be positive, e.g. 10s")
+	case *rate*duration.Seconds() < 1:
+		return bad("--rate × --duration is less than one POST")
+	case *rate*duration.Seconds() > 1e8:
+		return bad("--rate × --duration is more than 100 million POSTs")
+	case *concurrency < 1 || *concurrency > 100000:
+		return bad("--concurrency must be between 1 and 100000, not %d", *concurrency)
+	case !(*dups >= 0 && *dups < 1):
+		return bad("--duplicates must be a share from 0 to below 1, e.g. 0.05, not %v", *dups)
+	case !(*badSigs >= 0 && *badSigs < 1):
+		return bad("--bad-signatures must be a share from 0 to below 1, e.g. 0.01, not %v", *badSigs)
+	case !(*statuses >= 0) || math.IsInf(*statuses, 0) || *statuses > 1000:
+		return bad("--statuses must be a ratio from 0 to 1000, e.g. 3 for three statuses per message, not %v", *statuses)
+	case *timeout <= 0:
+		return bad("--timeout must be positive, e.g. 10s")
+	case !metaID(*waba):
+		return bad("--waba-id: %q is not a Meta id (digits)", *waba)
+	}
+	ids := splitList(*pnids)
+	if len(ids) == 0 {
+		return bad("--phone-number-id needs at least one id")
+	}
+	shown := splitList(*displays)
+	if len(shown) > 0 && len(shown) != len(ids) {
+		return bad("--display-phone has %d numbers for %d --phone-number-id", len(shown), len(ids))
+	}
+	cfg := def
+	cfg.Targets = nil
+	for i, id := range ids {
+		if !metaID(id) {
+			return bad("--phone-number-id: %q is not a Meta id (digits)", id)
+		}
+		t := loadgen.Target{PhoneNumberID: id, WABAID: *waba, DisplayPhone: "+1 555 " + id[max(0, len(id)-7):]}
+		if len(shown) > 0 {
+			t.DisplayPhone = shown[i]
+		}
+		cfg.Targets = append(cfg.Targets, t)
+	}
+	cfg.AppSecret = e.getenv("META_APP_SECRET")
+	if cfg.AppSecret == "" {
+		return bad("META_APP_SECRET is not set: export the app secret the server checks signatures with")
+	}
+	cfg.URL, cfg.Rate, cfg.Duration, cfg.Concurrency = *target, *rate, *duration, *concurrency
+	cfg.DuplicateRatio, cfg.StatusRatio, cfg.BadSignatureRatio = *dups, *statuses, *badSigs
+	cfg.Seed, cfg.Timeout = *seed, *timeout
+	// Open the output files first: a typo in a path should not cost a run.
+	var jsonFile, ackedFile io.WriteCloser
+	var err error
+	if *jsonOut != "" && *jsonOut != "-" {
+		if jsonFile, err = os.Create(*jsonOut); err != nil {
+			return bad("--json: %v", err)
+		}
+		defer jsonFile.Close()
+	}
+	if *ackedOut != "" {
+		if ackedFile, err = os.Create(*ackedOut); err != nil {
+			return bad("--acked-out: %v", err)
+		}
+		defer ackedFile.Close()
+	}
+
+	// With the JSON on standard output, the summary lines move to stderr.
+	summary := e.stdout
+	if *jsonOut == "-" {
+		summary = e.stderr
+	}
+	res, runErr := loadgen.Webhooks(e.ctx, cfg, summary)
+	code := exitOK
+	if runErr != nil {
+		fmt.Fprintf(e.stderr, "%s: stopped early: %v\n", cmd, runErr)
+		code = exitError
+	}
+	if len(res.Codes) == 0 && res.Failed() > 0 {
+		fmt.Fprintf(e.stderr, "%s: no POST was answered by %s (is the server running?)\n", cmd, cfg.URL)
+		code = exitError
+	}
+	if *jsonOut == "-" {
+		err = res.WriteJSON(e.stdout)
+	} else if jsonFile != nil {
+		err = res.WriteJSON(jsonFile)
+		err = errors.Join(err, jsonFile.Close())
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: --json: %v\n", cmd, err)
+		code = exitError
+	}
+	if ackedFile != nil {
+		w := bufio.NewWriter(ackedFile)
+		for _, id := range res.AckedWAMIDs {
+			w.WriteString(id)
+			w.WriteByte('\n')
+		}
+		if err := errors.Join(w.Flush(), ackedFile.Close()); err != nil {
+			fmt.Fprintf(e.stderr, "%s: --acked-out: %v\n", cmd, err)
+			code = exitError
+		}
+	}
+	return code
+}
+
+// splitList splits a comma-separated flag, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// metaID reports whether s looks like one of Meta's ids (digits only).
+func metaID(s string) bool {
+	if s == "" || len(s) > 30 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -13,8 +13,8 @@ import (
 
 // applyTemplate records a template decision, quality or category change for
 // every tenant with a number on the WABA the entry names.
-func applyTemplate(ctx context.Context, tx storage.InboundTx, entry webhook.Entry, c webhook.Change) (string, error) {
-	numbers, err := tx.NumbersByWABA(ctx, entry.WABAID)
+func applyTemplate(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, entry webhook.Entry, c webhook.Change) (string, error) {
+	numbers, err := numbersOfApp(ctx, tx, ev, entry.WABAID)
 	if err != nil {
 		return "", err
 	}
@@ -56,8 +56,8 @@ func applyTemplate(ctx context.Context, tx storage.InboundTx, entry webhook.Entr
 
 // applyAccount records a number's quality or limit change, or an account
 // event, on the numbers concerned.
-func applyAccount(ctx context.Context, tx storage.InboundTx, entry webhook.Entry, c webhook.Change) (string, error) {
-	numbers, err := tx.NumbersByWABA(ctx, entry.WABAID)
+func applyAccount(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, entry webhook.Entry, c webhook.Change) (string, error) {
+	numbers, err := numbersOfApp(ctx, tx, ev, entry.WABAID)
 	if err != nil {
 		return "", err
 	}
@@ -92,7 +92,9 @@ func applyAccount(ctx context.Context, tx storage.InboundTx, entry webhook.Entry
 			return "", err
 		}
 		detail := map[string]any{"violation_type": a.ViolationType, "restrictions": a.Restrictions}
-		if err := tx.NumberEvent(ctx, n.TenantID, n.ID, c.Field, a.Event, detail, "", "", dedupeKey(entry, c.Raw)); err != nil {
+		// One record per number: the key includes it.
+		key := dedupeKey(entry, append([]byte(n.ID+"|"), c.Raw...))
+		if err := tx.NumberEvent(ctx, n.TenantID, n.ID, c.Field, a.Event, detail, "", "", key); err != nil {
 			return "", err
 		}
 		if err := tx.Platform(ctx); err != nil {
@@ -109,6 +111,21 @@ func dedupeKey(entry webhook.Entry, raw []byte) string {
 	fmt.Fprintf(h, "%d|", entry.Time.Unix())
 	h.Write(raw)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// numbersOfApp lists a WABA's numbers connected through the event's app.
+func numbersOfApp(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, wabaID string) ([]domain.Number, error) {
+	all, err := tx.NumbersByWABA(ctx, wabaID)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, n := range all {
+		if fromItsApp(n, ev) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
 func tenantsOf(numbers []domain.Number) []string {

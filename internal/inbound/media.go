@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"time"
 
@@ -107,18 +108,21 @@ func (f *Fetcher) fetch(ctx context.Context, m domain.Media, n domain.Number) (s
 	client := f.client(n)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	url, wantSum := m.URL, m.SHA256
-	if url == "" || m.Attempts > 1 {
+	link, wantSum := m.URL, m.SHA256
+	// The webhook's URL is used only when it points at Meta (or, for a
+	// sandbox number, at the sandbox): the token must never travel to a
+	// host a webhook names, nor the server fetch one.
+	if link == "" || m.Attempts > 1 || !trustedMediaURL(link, client.BaseURL, n.Sandbox) {
 		info, err := client.Media(ctx, token, m.MetaMediaID)
 		if err != nil {
 			return "", "", 0, err
 		}
-		url = info.URL
+		link = info.URL
 		if wantSum == "" {
 			wantSum = info.SHA256
 		}
 	}
-	body, contentType, err := client.Download(ctx, token, url, MaxMediaBytes)
+	body, contentType, err := client.Download(ctx, token, link, MaxMediaBytes)
 	if err != nil {
 		return "", "", 0, err
 	}
@@ -145,4 +149,24 @@ func sumMatches(h hash.Hash, want string) bool {
 	got := h.Sum(nil)
 	return strings.EqualFold(hex.EncodeToString(got), want) ||
 		base64.StdEncoding.EncodeToString(got) == want || base64.RawStdEncoding.EncodeToString(got) == want
+}
+
+// trustedMediaURL reports whether a media URL from a webhook may be fetched
+// with the number's token: https on Meta's hosts for a live number; the
+// sandbox's own Graph base for a sandbox number.
+func trustedMediaURL(raw, sandboxBase string, sandbox bool) bool {
+	if sandbox {
+		return sandboxBase != "" && strings.HasPrefix(raw, sandboxBase+"/")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.User != nil || u.Port() != "" {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	for _, suffix := range []string{".fbsbx.com", ".facebook.com", ".fbcdn.net", ".whatsapp.net"} {
+		if strings.HasSuffix(host, suffix) {
+			return true
+		}
+	}
+	return false
 }

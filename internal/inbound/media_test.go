@@ -127,3 +127,25 @@ func TestMediaIsFetchedCheckedAndRetried(t *testing.T) {
 		t.Fatalf("failed media served: %d", r.Status)
 	}
 }
+
+func TestMediaURLsFromWebhooksAreTrustedOnlyOnMetasHosts(t *testing.T) {
+	for _, c := range []struct {
+		url     string
+		sandbox bool
+		ok      bool
+	}{
+		{"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1", false, true},
+		{"https://evil.example/steal", false, false},
+		{"http://lookaside.fbsbx.com/x", false, false},
+		{"https://fbsbx.com.evil.example/x", false, false},
+		{"https://169.254.169.254/latest/meta-data", false, false},
+		{"https://user@lookaside.fbsbx.com/x", false, false},
+		{"http://127.0.0.1:8080/sandbox/graph/whatsapp_business/attachments/?mid=1", true, true},
+		{"http://127.0.0.1:8080/metrics", true, false},
+		{"https://lookaside.fbsbx.com/x", true, false},
+	} {
+		if got := inbound.TrustedMediaURL(c.url, "http://127.0.0.1:8080/sandbox/graph", c.sandbox); got != c.ok {
+			t.Errorf("%s (sandbox %v): trusted=%v", c.url, c.sandbox, got)
+		}
+	}
+}

@@ -15,9 +15,12 @@ import (
 
 // applyMessages handles a `messages` change: every message and every status
 // in it, for the tenant that owns the number.
-func (p *Processor) applyMessages(ctx context.Context, tx storage.InboundTx, v *webhook.MessagesValue) (string, error) {
+func (p *Processor) applyMessages(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, v *webhook.MessagesValue) (string, error) {
 	pnid := v.Metadata.PhoneNumberID
 	n, err := tx.NumberByPhoneNumberID(ctx, pnid)
+	if err == nil && !fromItsApp(n, ev) {
+		return fmt.Sprintf("phone_number_id %q is not connected through the app this webhook came from", pnid), nil
+	}
 	if errors.Is(err, storage.ErrNotFound) {
 		if len(v.Messages) == 0 && len(v.Statuses) == 0 && len(v.Errors) == 0 {
 			return "", nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"switchboard/internal/domain"
 	"switchboard/internal/storage"
 	"switchboard/internal/whatsapp/webhook"
 )
@@ -115,11 +116,11 @@ func (p *Processor) apply(ctx context.Context, tx storage.InboundTx, ev storage.
 			var why string
 			switch {
 			case change.Messages != nil:
-				why, err = p.applyMessages(ctx, tx, change.Messages)
+				why, err = p.applyMessages(ctx, tx, ev, change.Messages)
 			case change.TemplateStatus != nil || change.TemplateQuality != nil || change.TemplateCategory != nil:
-				why, err = applyTemplate(ctx, tx, entry, change)
+				why, err = applyTemplate(ctx, tx, ev, entry, change)
 			case change.PhoneNumberQuality != nil || change.AccountUpdate != nil:
-				why, err = applyAccount(ctx, tx, entry, change)
+				why, err = applyAccount(ctx, tx, ev, entry, change)
 			default:
 				// Other fields (user_preferences, automatic_events, …) are
 				// kept in the event log; nothing to apply, nothing wrong.
@@ -133,6 +134,14 @@ func (p *Processor) apply(ctx context.Context, tx storage.InboundTx, ev storage.
 		}
 	}
 	return strings.Join(reasons, "; "), nil
+}
+
+// fromItsApp reports whether an event came in through the app the number
+// belongs to: a POST signed with one app's secret may speak only of that
+// app's numbers (and the sandbox only of sandbox numbers), or anyone holding
+// one app's secret could write into every tenant's inbox.
+func fromItsApp(n domain.Number, ev storage.WebhookEvent) bool {
+	return n.Sandbox == ev.Sandbox && n.AppID == ev.AppID
 }
 
 // errUnknownNumber is reported (not returned as an error) so the event is

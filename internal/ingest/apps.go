@@ -19,6 +19,7 @@ func NewApps(platform, sandbox App, registered func(ctx context.Context, slug st
 		case "":
 			return platform, true, nil
 		case SandboxSlug:
+			sandbox.Sandbox = true
 			return sandbox, true, nil
 		}
 		id, secret, verify, err := registered(ctx, slug)

@@ -26,6 +26,7 @@ const MaxBody = 3 << 20
 // App is what checks one Meta app's webhooks.
 type App struct {
 	ID          string // empty for the platform's own app and the sandbox
+	Sandbox     bool
 	Secret      []byte
 	VerifyToken string
 }
@@ -112,7 +113,7 @@ func handleReceive(d Deps, received *metrics.CounterVec) http.HandlerFunc {
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
-		id, err := d.Store.InsertWebhookEvent(ctx, app.ID, body)
+		id, err := d.Store.InsertWebhookEvent(ctx, app.ID, app.Sandbox, body)
 		if err != nil {
 			// Not stored: Meta must retry, so anything but 200.
 			received.Inc("error")

@@ -7,6 +7,8 @@ package sandbox
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"time"
 
@@ -39,6 +41,9 @@ func New(store *storage.Store, numbers *number.Service, logger *slog.Logger, bas
 		// Meta takes days; the sandbox decides templates in seconds (a body
 		// containing REJECTME is rejected, to try that path).
 		TemplateDecisionDelay: 3 * time.Second,
+		// The control API is not routed publicly; a random token keeps it
+		// shut even if it were.
+		ControlToken: randomToken(),
 	})
 	return &Sandbox{Fake: fake, store: store, numbers: numbers, logger: logger}
 }
@@ -88,4 +93,10 @@ func digits(s string) string {
 		}
 	}
 	return string(out)
+}
+
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

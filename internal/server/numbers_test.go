@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -11,37 +12,45 @@ import (
 	"switchboard/internal/storage/storagetest"
 )
 
-func TestAdminConnectsNumbersWithinThePlanAndTokensStayHidden(t *testing.T) {
+func TestAdminAddsSandboxNumbersWithinThePlanAndTokensStayHidden(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t)
+	ctx := context.Background()
 	b := app.Client(t)
 	b.MustLogin(app.F.A.Admin.Email, storagetest.Password)
 	if r := b.Get("/admin/numbers"); r.Status != http.StatusOK || !r.Has(".empty") {
 		t.Fatalf("numbers page: %d", r.Status)
 	}
 	b.Get("/admin/numbers/new")
-	bad := b.Post("/admin/numbers", url.Values{"phone_number_id": {"12x"}, "display_phone": {"+1 555 0100"}, "waba_id": {"1"}, "access_token": {"tok-12345678"}, "throughput": {"80"}})
-	if bad.Status != http.StatusUnprocessableEntity || !bad.Has("[data-testid=error-phone_number_id]") {
-		t.Fatalf("bad id: %d", bad.Status)
+	if bad := b.Post("/admin/numbers", url.Values{"throughput": {"5000"}}); bad.Status != http.StatusUnprocessableEntity || !bad.Has("[data-testid=error-throughput]") {
+		t.Fatalf("bad throughput: %d", bad.Status)
 	}
-	secret := "EAAGsecretTOKEN98765"
-	r := b.Post("/admin/numbers", url.Values{"phone_number_id": {"106540352242922"}, "display_phone": {"+1 555 078 3881"},
-		"waba_id": {"102290129340398"}, "access_token": {secret}, "throughput": {"80"}})
+	// Meta ids typed into the form are ignored: an administrator cannot
+	// claim another business's live number.
+	r := b.Post("/admin/numbers", url.Values{"throughput": {"80"}, "phone_number_id": {"106540352242922"}, "waba_id": {"102290129340398"}})
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/admin/numbers/") {
-		t.Fatalf("connect: %d %s", r.Status, r.Text("[data-testid=form-error]"))
+		t.Fatalf("add: %d %s", r.Status, r.Text("[data-testid=form-error]"))
+	}
+	nums, _ := app.DB.Store.ListNumbers(ctx, app.F.A.ID)
+	if len(nums) != 1 || !nums[0].Sandbox || nums[0].PhoneNumberID == "106540352242922" || nums[0].WABAID == "102290129340398" {
+		t.Fatalf("number: %+v", nums)
+	}
+	token, err := app.Numbers.AccessToken(nums[0])
+	if err != nil {
+		t.Fatal(err)
 	}
 	detail := b.Get(r.Location)
-	if got := detail.Text("[data-testid=masked-token]"); got != "••••8765" {
+	if got := detail.Text("[data-testid=masked-token]"); got != "••••"+token[len(token)-4:] {
 		t.Fatalf("token shown as %q", got)
 	}
-	if strings.Contains(detail.Body, secret) || strings.Contains(app.Logs.String(), secret) {
+	if strings.Contains(detail.Body, token) || strings.Contains(app.Logs.String(), token) {
 		t.Fatal("the access token appears in a page or the log")
 	}
 	// The Starter plan allows one number.
 	b.Get("/admin/numbers/new")
-	over := b.Post("/admin/numbers", url.Values{"sandbox": {"on"}, "throughput": {"80"}})
-	if over.Status != http.StatusConflict || !strings.Contains(over.Text("[data-testid=error-phone_number_id]"), "plan") {
-		t.Fatalf("over the plan: %d %q", over.Status, over.Text("[data-testid=error-phone_number_id]"))
+	over := b.Post("/admin/numbers", url.Values{"throughput": {"80"}})
+	if over.Status != http.StatusConflict || !strings.Contains(over.Text("[data-testid=form-error]"), "plan") {
+		t.Fatalf("over the plan: %d %q", over.Status, over.Text("[data-testid=form-error]"))
 	}
 	// Tenant B cannot see it.
 	other := app.Client(t)
@@ -49,13 +58,19 @@ func TestAdminConnectsNumbersWithinThePlanAndTokensStayHidden(t *testing.T) {
 	if r := other.Get(r.Location); r.Status != http.StatusNotFound {
 		t.Fatalf("tenant B reading A's number: %d", r.Status)
 	}
-	// Replacing the token.
+	// Replacing the token (and a disconnected number is connected again).
+	if err := app.DB.Store.MarkNumberDisconnected(ctx, app.F.A.ID, nums[0].ID, "190"); err != nil {
+		t.Fatal(err)
+	}
 	b.Get(r.Location)
 	if rr := b.Post(r.Location+"/token", url.Values{"access_token": {"EAAGnewTOKEN00001111"}}); rr.Status != http.StatusSeeOther {
 		t.Fatalf("replace token: %d", rr.Status)
 	}
 	if got := b.Get(r.Location).Text("[data-testid=masked-token]"); got != "••••1111" {
 		t.Fatalf("after replace: %q", got)
+	}
+	if n, _ := app.DB.Store.Number(ctx, app.F.A.ID, nums[0].ID); n.Status != "connected" {
+		t.Fatalf("status after a new token: %s", n.Status)
 	}
 	// Agents may not manage numbers.
 	agent := app.Client(t)

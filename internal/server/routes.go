@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"switchboard/docs/api"
 	"switchboard/internal/api"
 	"switchboard/internal/domain"
@@ -42,7 +43,7 @@ func routes(d Deps, rd routeDeps) http.Handler {
 	ingest.Routes(r, ingest.Deps{Store: d.Store, Apps: d.Apps, Logger: d.Logger, Metrics: d.Metrics, Stored: d.WebhookStored})
 	api.Routes(r, api.Deps{Store: d.Store, Keys: d.APIKeys, Outbound: d.Outbound, Blobs: d.Blobs, Logger: d.Logger, OpenAPI: apidocs.OpenAPI})
 	if d.Sandbox != nil {
-		r.Mount("/sandbox/graph", http.StripPrefix("/sandbox/graph", d.Sandbox.Fake.Handler()))
+		r.Mount("/sandbox/graph", http.StripPrefix("/sandbox/graph", graphOnly(d.Sandbox.Fake.Handler())))
 	}
 
 	// Pages: sessions, CSRF and language apply, also to the error pages.
@@ -76,4 +77,17 @@ func routes(d Deps, rd routeDeps) http.Handler {
 		}
 	})
 	return r
+}
+
+// graphOnly serves the fake's Graph API but not its control API (/_fake/),
+// which would let anyone play any number's customers: the simulator drives
+// the fake in Go, never over HTTP.
+func graphOnly(fake http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/_fake") {
+			http.NotFound(w, r)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	})
 }

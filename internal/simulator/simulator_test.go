@@ -39,7 +39,6 @@ func TestCustomerSimulatorInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=admin-home]`)),
 		chromedp.Navigate(app.URL+"/admin/numbers/new"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=number-form]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=sandbox]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid=number-submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=open-simulator]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid=open-simulator]`)),

@@ -105,7 +105,9 @@ func (s *Store) NumberByPhoneNumberID(ctx context.Context, phoneNumberID string)
 func (s *Store) SetNumberToken(ctx context.Context, actor Actor, tenantID, id, sealed string) error {
 	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		var display string
-		err := tx.QueryRow(ctx, `UPDATE numbers SET access_token_enc = $3, updated_at = now()
+		// A new token reconnects a number Meta had refused the old one for.
+		err := tx.QueryRow(ctx, `UPDATE numbers SET access_token_enc = $3, updated_at = now(),
+				status = CASE WHEN status = 'disconnected' THEN 'connected' ELSE status END
 			WHERE tenant_id = $1 AND id = $2 RETURNING display_phone`, tenantID, id, sealed).Scan(&display)
 		if err != nil {
 			return notFound(err)

@@ -11,6 +11,7 @@ import (
 type WebhookEvent struct {
 	ID          int64
 	AppID       string
+	Sandbox     bool
 	Body        []byte
 	ReceivedAt  time.Time
 	State       string
@@ -22,10 +23,10 @@ type WebhookEvent struct {
 // InsertWebhookEvent stores a verified POST body as it arrived. It is one
 // statement in autocommit, so it is durable when this returns: only then
 // does Meta get its 200.
-func (s *Store) InsertWebhookEvent(ctx context.Context, appID string, body []byte) (int64, error) {
+func (s *Store) InsertWebhookEvent(ctx context.Context, appID string, sandbox bool, body []byte) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO webhook_events (app_id, body) VALUES (nullif($1, '')::uuid, $2) RETURNING id`,
-		appID, body).Scan(&id)
+	err := s.pool.QueryRow(ctx, `INSERT INTO webhook_events (app_id, sandbox, body) VALUES (nullif($1, '')::uuid, $2, $3) RETURNING id`,
+		appID, sandbox, body).Scan(&id)
 	return id, err
 }
 
@@ -38,9 +39,9 @@ func (s *Store) ProcessWebhookEvent(ctx context.Context, fn func(tx pgx.Tx, ev W
 	found := false
 	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
 		var ev WebhookEvent
-		err := tx.QueryRow(ctx, `SELECT id, coalesce(app_id::text, ''), body, received_at, attempts FROM webhook_events
+		err := tx.QueryRow(ctx, `SELECT id, coalesce(app_id::text, ''), sandbox, body, received_at, attempts FROM webhook_events
 			WHERE state = 'pending' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`).
-			Scan(&ev.ID, &ev.AppID, &ev.Body, &ev.ReceivedAt, &ev.Attempts)
+			Scan(&ev.ID, &ev.AppID, &ev.Sandbox, &ev.Body, &ev.ReceivedAt, &ev.Attempts)
 		if err == pgx.ErrNoRows {
 			return nil
 		}

@@ -1,0 +1,4 @@
+package inbound
+
+// TrustedMediaURL exposes trustedMediaURL to the package's tests.
+var TrustedMediaURL = trustedMediaURL
