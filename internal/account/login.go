@@ -60,7 +60,7 @@ func handleLogin(d Deps) http.HandlerFunc {
 			return
 		}
 		ip := httpx.ClientIP(r)
-		blocked, wait, err := d.Throttle.Blocked(ctx, email, ip)
+		blocked, wait, err := d.Throttle.Attempt(ctx, email, ip)
 		if err != nil {
 			// Redis holds only what may be lost: without it we still check
 			// passwords (the hasher's semaphore bounds the cost), and say so.
@@ -87,9 +87,6 @@ func handleLogin(d Deps) http.HandlerFunc {
 			return
 		}
 		if !ok || !u.Active {
-			if err := d.Throttle.Failed(ctx, email, ip); err != nil {
-				d.Logger.WarnContext(ctx, "sign-in throttle unavailable", "error", err)
-			}
 			d.Logger.InfoContext(ctx, "sign-in failed", "ip", ip)
 			f.Error = "login.failed"
 			renderLogin(w, r, d, http.StatusUnauthorized, f)
@@ -100,7 +97,7 @@ func handleLogin(d Deps) http.HandlerFunc {
 			renderLogin(w, r, d, http.StatusForbidden, f)
 			return
 		}
-		_ = d.Throttle.Succeeded(ctx, email)
+		_ = d.Throttle.Succeeded(ctx, email, ip)
 		// A fresh token at every sign-in (ASVS 3.2.1); an older session in
 		// this browser is ended rather than left behind.
 		if old, had := auth.FromContext(ctx); had {

@@ -4,6 +4,7 @@
 package account
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -40,8 +41,20 @@ func Routes(r chi.Router, d Deps) {
 // localPath keeps a redirect target on this site: a path, never "//host" or
 // a full URL, so ?next= cannot send a user elsewhere.
 func localPath(next, fallback string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") && len(next) < 500 {
-		return next
+	if next == "" || len(next) > 500 || !strings.HasPrefix(next, "/") {
+		return fallback
 	}
-	return fallback
+	// Browsers drop tabs and newlines and read "\\" as "/": "/\t/evil"
+	// would become "//evil". Refuse any control character, space or
+	// backslash, then require a bare path.
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f || c == ' ' || c == '\\' {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(u.Path, "//") || strings.HasPrefix(next, "//") {
+		return fallback
+	}
+	return next
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -85,7 +86,13 @@ func (m *Middleware) Load(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, csrfKey{}, m.csrf.Token(binding))
 		r = r.WithContext(ctx)
 		if !safeMethod(r.Method) {
-			if err := r.ParseForm(); err != nil {
+			parse := r.ParseForm
+			if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
+				// Uploads: ParseForm would not read the token from the
+				// body. The body's size is already capped (limitBody).
+				parse = func() error { return r.ParseMultipartForm(8 << 20) }
+			}
+			if err := parse(); err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
 					m.fail(w, r, http.StatusRequestEntityTooLarge, "error.too_large")

@@ -30,42 +30,36 @@ func (t *Throttle) keys(email, ip string) (string, string) {
 	return t.prefix + "signin:fail:acct:" + strings.ToLower(email), t.prefix + "signin:fail:ip:" + ip
 }
 
-// Blocked reports whether a sign-in for email from ip must be refused, and
-// for how long.
-func (t *Throttle) Blocked(ctx context.Context, email, ip string) (bool, time.Duration, error) {
+// Attempt counts a sign-in attempt against both keys *before* the password
+// is checked — counting only failures afterwards would let many parallel
+// guesses all pass the check — and reports whether it must be refused, and
+// for how long. The window starts at the first attempt.
+func (t *Throttle) Attempt(ctx context.Context, email, ip string) (bool, time.Duration, error) {
 	acct, addr := t.keys(email, ip)
 	pipe := t.rdb.Pipeline()
-	a, b := pipe.Get(ctx, acct), pipe.Get(ctx, addr)
+	a, b := pipe.Incr(ctx, acct), pipe.Incr(ctx, addr)
+	pipe.ExpireNX(ctx, acct, t.window)
+	pipe.ExpireNX(ctx, addr, t.window)
 	at, bt := pipe.PTTL(ctx, acct), pipe.PTTL(ctx, addr)
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+	if _, err := pipe.Exec(ctx); err != nil {
 		return false, 0, err
 	}
-	an, _ := a.Int64()
-	bn, _ := b.Int64()
 	switch {
-	case an >= t.accountLimit:
+	case a.Val() > t.accountLimit:
 		return true, at.Val(), nil
-	case bn >= t.addressLimit:
+	case b.Val() > t.addressLimit:
 		return true, bt.Val(), nil
 	}
 	return false, 0, nil
 }
 
-// Failed counts a failed attempt against both keys; the window starts at the
-// first failure.
-func (t *Throttle) Failed(ctx context.Context, email, ip string) error {
+// Succeeded forgets the account's attempts and gives the address its
+// attempt back: only failures should use up the allowance.
+func (t *Throttle) Succeeded(ctx context.Context, email, ip string) error {
 	acct, addr := t.keys(email, ip)
 	pipe := t.rdb.Pipeline()
-	for _, k := range []string{acct, addr} {
-		pipe.Incr(ctx, k)
-		pipe.ExpireNX(ctx, k, t.window)
-	}
+	pipe.Del(ctx, acct)
+	pipe.Decr(ctx, addr)
 	_, err := pipe.Exec(ctx)
 	return err
-}
-
-// Succeeded forgets the account's failures.
-func (t *Throttle) Succeeded(ctx context.Context, email string) error {
-	acct, _ := t.keys(email, "")
-	return t.rdb.Del(ctx, acct).Err()
 }

@@ -53,8 +53,11 @@ func handleMedia(store *storage.Store, blobs blob.Store, s ui.Surface) http.Hand
 		if m.Size != nil {
 			h.Set("Content-Length", strconv.FormatInt(*m.Size, 10))
 		}
+		// Inline only what a browser shows and cannot run: raster images,
+		// audio and video. Everything else downloads.
 		disposition := "attachment"
-		if kind, _, _ := strings.Cut(ct, "/"); (kind == "image" || kind == "audio" || kind == "video") && ct != "image/svg+xml" {
+		base, _, _ := mime.ParseMediaType(ct)
+		if kind, _, _ := strings.Cut(base, "/"); (kind == "image" || kind == "audio" || kind == "video") && !strings.Contains(base, "svg") {
 			disposition = "inline"
 		}
 		name := m.Filename

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"switchboard/internal/server/servertest"
@@ -164,5 +165,29 @@ func TestLogoutEndsTheSessionOnTheServer(t *testing.T) {
 	thief.Header.Set("Cookie", "switchboard_session="+token)
 	if r := thief.Get("/admin"); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/login") {
 		t.Fatalf("old session after logout: %d → %q", r.Status, r.Location)
+	}
+}
+
+func TestParallelGuessesAreThrottledToo(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t)
+	var wg sync.WaitGroup
+	codes := make(chan int, 30)
+	for i := 0; i < 30; i++ {
+		wg.Go(func() {
+			b := app.Client(t)
+			codes <- b.Login(app.F.A.Agent.Email, "wrong-password-here").Status
+		})
+	}
+	wg.Wait()
+	close(codes)
+	wrong := 0
+	for c := range codes {
+		if c == http.StatusUnauthorized {
+			wrong++
+		}
+	}
+	if wrong > 10 {
+		t.Fatalf("%d of 30 parallel guesses were checked; the limit is 10", wrong)
 	}
 }

@@ -173,10 +173,19 @@ func handleChoose(d Deps) http.HandlerFunc {
 // the bytes either way sent).
 func handleMedia(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := d.number(w, r); !ok {
+		n, ok := d.number(w, r)
+		if !ok {
 			return
 		}
-		data, mime, err := d.Sandbox.Fake.MediaContent(chi.URLParam(r, "media"))
+		// Only a file of this number's conversation with this customer: the
+		// fake's media ids are easy to guess.
+		customer, valid := customerParam(r.URL.Query().Get("customer"))
+		mediaID := chi.URLParam(r, "media")
+		if !valid || !inThread(d.Sandbox.Fake.Conversation(n.PhoneNumberID, customer), mediaID) {
+			d.NotFound(w, r)
+			return
+		}
+		data, mime, err := d.Sandbox.Fake.MediaContent(mediaID)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return
@@ -186,7 +195,20 @@ func handleMedia(d Deps) http.HandlerFunc {
 		}
 		w.Header().Set("Content-Type", mime)
 		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
-		w.Header().Set("Content-Disposition", "inline")
+		disposition := "attachment"
+		if mime == "image/jpeg" || mime == "image/png" || mime == "image/webp" {
+			disposition = "inline"
+		}
+		w.Header().Set("Content-Disposition", disposition)
 		_, _ = w.Write(data)
 	}
+}
+
+func inThread(events []fakemeta.Event, mediaID string) bool {
+	for _, e := range events {
+		if e.Media != nil && e.Media.ID == mediaID {
+			return true
+		}
+	}
+	return false
 }

@@ -22,6 +22,10 @@ func (v View) threadURL() string {
 	return "/simulator/" + v.Number.ID + "/thread?" + url.Values{"customer": {v.Customer}}.Encode()
 }
 
+func (v View) mediaURL(mediaID string) string {
+	return "/simulator/" + v.Number.ID + "/media/" + url.PathEscape(mediaID) + "?" + url.Values{"customer": {v.Customer}}.Encode()
+}
+
 func (v View) customerURL(waID string) string {
 	return "/simulator/" + v.Number.ID + "/?" + url.Values{"customer": {waID}}.Encode()
 }

@@ -36,8 +36,10 @@ func (s *Store) CreateAPIKey(ctx context.Context, actor Actor, tenantID, name, p
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (APIKey, error) {
 	var k APIKey
 	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT id, tenant_id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys
-			WHERE key_hash = $1 AND revoked_at IS NULL`, hash).
+		// A suspended tenant's keys stop working with its users' sessions.
+		err := tx.QueryRow(ctx, `SELECT k.id, k.tenant_id, k.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at
+			FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+			WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND t.status = 'active'`, hash).
 			Scan(&k.ID, &k.TenantID, &k.Name, &k.Prefix, &k.CreatedAt, &k.LastUsedAt, &k.RevokedAt)
 		if err != nil {
 			return notFound(err)

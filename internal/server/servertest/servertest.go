@@ -4,12 +4,15 @@
 package servertest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"switchboard/internal/apikey"
@@ -259,6 +262,35 @@ func (c *Client) PostRaw(path string, values url.Values) *Response {
 		c.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// PostFile submits a multipart form with one file, with the CSRF token of
+// the last page seen.
+func (c *Client) PostFile(path string, values url.Values, field, filename, contentType string, data []byte) *Response {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	values = cloneValues(values)
+	values.Set("csrf_token", c.csrf)
+	for k, vs := range values {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="`+field+`"; filename="`+filename+`"`)
+	h.Set("Content-Type", contentType)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	_, _ = part.Write(data)
+	_ = mw.Close()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, c.app.URL+path, &body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return c.do(req)
 }
 
