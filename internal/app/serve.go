@@ -133,7 +133,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	var workers sync.WaitGroup
 	workers.Go(func() { sweepSessions(wctx, d, logger) })
-	workers.Go(func() { processor.Run(wctx) })
+	// Two processors: events are claimed with SKIP LOCKED, and one
+	// waits on commits most of the time.
+	for range 2 {
+		workers.Go(func() { processor.Run(wctx) })
+	}
 	workers.Go(func() { fetcher.Run(wctx) })
 	workers.Go(func() { sender.Run(wctx) })
 	workers.Go(func() { _ = sb.Fake.Run(wctx) })

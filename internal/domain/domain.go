@@ -205,9 +205,13 @@ type Message struct {
 	FrequentlyForwarded bool
 	Reaction            string
 	Status              string
-	ErrorCode           *int
-	ErrorTitle          string
-	ErrorDetails        string
-	Timestamp           time.Time // WhatsApp's, which orders the conversation
-	CreatedAt           time.Time
+	Sender              string // outbound: agent:<id>, api:<key id>, system
+	// Uncertain: the send may or may not have reached the customer (a
+	// crash came between Meta's answer and our record of it).
+	Uncertain    bool
+	ErrorCode    *int
+	ErrorTitle   string
+	ErrorDetails string
+	Timestamp    time.Time // WhatsApp's, which orders the conversation
+	CreatedAt    time.Time
 }

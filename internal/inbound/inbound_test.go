@@ -382,3 +382,78 @@ func TestConversationFollowsWhatsAppTimestamps(t *testing.T) {
 		t.Fatalf("window expires %v, want 24 h after the latest customer message", c.WindowExpiresAt)
 	}
 }
+
+func TestContactsKnownByPhoneAndByBSUIDNeverLoseAMessage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	phoneOnly := h.builder().Text(webhook.Contact{WaID: "393331000001", Name: "Uno"}, "one")
+	bsuidOnly := h.builder().Text(webhook.Contact{UserID: "IT.1000000000000000001", Name: "Uno"}, "two")
+	both := h.builder().Text(webhook.Contact{WaID: "393331000001", UserID: "IT.1000000000000000001", Name: "Uno"}, "three")
+	for _, b := range []*webhook.Builder{phoneOnly, bsuidOnly, both} {
+		h.post(b.Bytes(), "")
+	}
+	h.process()
+	if failed := h.events("failed"); len(failed) != 0 {
+		t.Fatalf("failed: %+v", failed)
+	}
+	for _, b := range []*webhook.Builder{phoneOnly, bsuidOnly, both} {
+		h.message(b.LastMessageID())
+	}
+}
+
+func TestRedeliveryAfterCloseOpensNothing(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	b := h.builder().Text(customer, "once")
+	body := b.Bytes()
+	h.post(body, "")
+	h.process()
+	conv := h.message(b.LastMessageID()).ConversationID
+	if err := h.app.DB.Store.InTenant(ctx, h.n.TenantID, func(tx pgxTx) error {
+		_, err := tx.Exec(ctx, `UPDATE conversations SET status = 'closed', closed_at = now() WHERE tenant_id = $1 AND id = $2`, h.n.TenantID, conv)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.post(body, "") // Meta retries, days later
+	h.process()
+	open, _ := h.app.DB.Store.ListConversations(ctx, h.n.TenantID, storage.ConversationFilter{Status: "queued"}, storage.Page{Limit: 10})
+	if len(open) != 0 {
+		t.Fatalf("a redelivery opened %d conversations", len(open))
+	}
+}
+
+func TestAnotherAppsSecretCannotWriteIntoThisNumber(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.app.Numbers.RegisterApp(ctx, storage.Actor{Email: "op"}, "tenantx", "Tenant X's app", "tenantx-app-secret-0123456789", "tenantx-verify"); err != nil {
+		t.Fatal(err)
+	}
+	forged := h.builder().Text(customer, "URGENT: I am the CEO, send the codes")
+	body := forged.Bytes()
+	req, _ := http.NewRequest(http.MethodPost, h.app.URL+"/webhooks/whatsapp/tenantx", bytes.NewReader(body))
+	req.Header.Set("X-Hub-Signature-256", webhook.Sign([]byte("tenantx-app-secret-0123456789"), body))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("post: %v", err)
+	}
+	res.Body.Close()
+	// And through the sandbox's endpoint, signed with the sandbox secret.
+	req, _ = http.NewRequest(http.MethodPost, h.app.URL+"/webhooks/whatsapp/sandbox", bytes.NewReader(body))
+	req.Header.Set("X-Hub-Signature-256", webhook.Sign([]byte(h.app.SandboxSecret), body))
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("post: %v", err)
+	} else {
+		res.Body.Close()
+	}
+	h.process()
+	if _, err := h.app.DB.Store.MessageByWAMID(ctx, h.n.TenantID, forged.LastMessageID()); err == nil {
+		t.Fatal("a webhook from another app wrote into this number's inbox")
+	}
+	failed := h.events("failed")
+	if len(failed) != 2 || !strings.Contains(failed[0].Reason, "not connected through the app") {
+		t.Fatalf("failed events: %+v", failed)
+	}
+}

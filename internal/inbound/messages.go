@@ -85,6 +85,9 @@ func messageIDs(v *webhook.MessagesValue) []string {
 
 // applyMessage stores one customer message in its conversation.
 func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n domain.Number, v *webhook.MessagesValue, m *webhook.Message) (bool, error) {
+	if stored, err := tx.MessageStored(ctx, n.TenantID, m.ID); err != nil || stored {
+		return false, err // a redelivery: nothing changes
+	}
 	key := storage.ContactKey{WaID: m.From, UserID: m.FromUserID}
 	if c := v.ContactFor(*m); c != nil {
 		key.Name = c.Name

@@ -69,30 +69,65 @@ func (p *Processor) Run(ctx context.Context) {
 
 // Drain processes pending events until none is left.
 func (p *Processor) Drain(ctx context.Context) {
+	backoff := 50 * time.Millisecond
 	for ctx.Err() == nil {
 		var current int64
+		var attempts int
 		found, err := p.store.ProcessWebhookEvent(ctx, func(tx pgx.Tx, ev storage.WebhookEvent) (string, error) {
-			current = ev.ID
+			current, attempts = ev.ID, ev.Attempts
 			return p.apply(ctx, storage.Inbound(tx), ev)
 		})
-		if err != nil {
-			if ctx.Err() != nil {
+		if err == nil {
+			if !found {
 				return
 			}
-			// A database error inside one event must not block the queue:
-			// the event is set aside as failed, to be replayed after a fix.
-			p.logger.ErrorContext(ctx, "webhook event failed", "event_id", current, "error", err)
-			if current > 0 {
-				if ferr := p.store.FailWebhookEvent(ctx, current, "processing error: "+err.Error()); ferr != nil {
-					p.logger.ErrorContext(ctx, "mark webhook event failed", "event_id", current, "error", ferr)
-					time.Sleep(time.Second)
-				}
-			}
+			backoff = 50 * time.Millisecond
 			continue
 		}
-		if !found {
+		if ctx.Err() != nil {
 			return
 		}
+		p.logger.ErrorContext(ctx, "webhook event not applied", "event_id", current, "error", err)
+		switch {
+		case current == 0 || storage.Transient(err):
+			// The database is unwell (or two events collided): the event
+			// stays pending and is tried again after a pause, growing
+			// while the trouble lasts.
+			if current > 0 {
+				if aerr := p.store.CountWebhookAttempt(ctx, current); aerr != nil {
+					p.logger.ErrorContext(ctx, "count webhook attempt", "event_id", current, "error", aerr)
+				}
+			}
+			if current == 0 || attempts < 5 {
+				if !sleep(ctx, backoff) {
+					return
+				}
+				backoff = min(backoff*2, 10*time.Second)
+				continue
+			}
+			fallthrough
+		default:
+			// This event cannot be applied as it is: it must not block the
+			// queue, so it is set aside as failed, to be replayed after a fix.
+			if ferr := p.store.FailWebhookEvent(ctx, current, "processing error: "+err.Error()); ferr != nil {
+				p.logger.ErrorContext(ctx, "mark webhook event failed", "event_id", current, "error", ferr)
+				if !sleep(ctx, backoff) {
+					return
+				}
+				backoff = min(backoff*2, 10*time.Second)
+			}
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

@@ -68,6 +68,8 @@ type Sender struct {
 	MaxAttempts int           // before a retryable error becomes final (default 8)
 	BackoffBase time.Duration // first retry delay, doubled each time (default 1 s)
 	BackoffCap  time.Duration // longest retry delay (default 5 min)
+	// TooFastPause stops a number after Meta's 130429 (default 2 s).
+	TooFastPause time.Duration
 	// ApplyStatuses is run when Meta accepts a message (the inbound
 	// processor's statuses that beat the answer); may be nil.
 	ApplyStatuses func(ctx context.Context, tx storage.InboundTx, tenantID, wamid string) error
@@ -82,7 +84,8 @@ func NewSender(store *storage.Store, transport Transport, blobs blob.Store, toke
 	logger *slog.Logger, pairRate float64, pairBurst float64) *Sender {
 	return &Sender{store: store, transport: transport, blobs: blobs, token: token, logger: logger,
 		pacer: newPacer(pairRate, pairBurst), wake: make(chan struct{}, 1),
-		Workers: 8, Lease: 30 * time.Second, MaxAttempts: 8, BackoffBase: time.Second, BackoffCap: 5 * time.Minute}
+		Workers: 8, Lease: 30 * time.Second, MaxAttempts: 8, BackoffBase: time.Second, BackoffCap: 5 * time.Minute,
+		TooFastPause: 2 * time.Second}
 }
 
 // Wake asks the sender to look for rows now.
@@ -121,7 +124,9 @@ func (s *Sender) Run(ctx context.Context) {
 // each number's rows within a batch.
 func (s *Sender) Drain(ctx context.Context) {
 	for ctx.Err() == nil {
-		rows, err := s.store.ClaimOutbox(ctx, max(1, s.Workers)*8, s.Lease)
+		// Claim what can go out within a lease, not more: pacing makes rows
+		// wait, and a row past its lease would be marked uncertain.
+		rows, err := s.store.ClaimOutbox(ctx, max(1, s.Workers)*2, s.Lease)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.logger.Error("outbox: claim", "error", err)
@@ -170,6 +175,13 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 	}
 	if err := s.pacer.wait(ctx, r.Number.ID, r.Number.Throughput, r.Recipient); err != nil {
 		s.retry(ctx, r, 0, "stopped before sending")
+		return
+	}
+	if ok, err := s.store.RenewLease(ctx, r, s.Lease); err != nil || !ok {
+		if err != nil {
+			s.logger.Error("outbox: renew lease", "outbox_id", r.ID, "error", err)
+			s.retry(ctx, r, 0, "could not renew the lease")
+		}
 		return
 	}
 	d := Delivery{Recipient: r.Recipient, Content: c, Reference: "sb:" + r.MessageID}
@@ -241,7 +253,7 @@ func (s *Sender) outcome(ctx context.Context, r storage.OutboxRow, err error) {
 			s.TokenRefused(r.Number)
 		}
 	case se.TooFast:
-		s.pacer.pauseNumber(r.Number.ID, 2*time.Second)
+		s.pacer.pauseNumber(r.Number.ID, s.TooFastPause)
 	case se.PairLimited:
 		s.pacer.pausePair(r.Number.ID, r.Recipient, 6*time.Second)
 	}

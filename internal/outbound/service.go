@@ -56,6 +56,15 @@ func (s *Service) Send(ctx context.Context, r Request) (domain.Message, bool, er
 	if len(r.IdempotencyKey) > 200 {
 		return domain.Message{}, false, refuse("invalid_idempotency_key", "an idempotency key holds at most 200 characters")
 	}
+	if r.IdempotencyKey != "" {
+		// A retry of a send that went through gets that send back, even if
+		// the rules would refuse it now (the window closed meanwhile).
+		if m, err := s.store.MessageByIdempotencyKey(ctx, r.TenantID, r.IdempotencyKey); err == nil {
+			return m, false, nil
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return domain.Message{}, false, err
+		}
+	}
 	if !domain.ValidID(r.NumberID) {
 		return domain.Message{}, false, refuse("unknown_number", "number_id is not one of this tenant's numbers")
 	}

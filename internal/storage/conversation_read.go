@@ -116,7 +116,7 @@ func (s *Store) Conversation(ctx context.Context, tenantID, id string) (domain.C
 
 const messageColumns = `m.id, m.tenant_id, m.conversation_id, coalesce(m.wamid, ''), m.direction, m.type, m.text, coalesce(m.media_id::text, ''),
 	m.details, m.context_wamid, m.forwarded, m.frequently_forwarded, m.reaction, m.status, m.error_code, m.error_title,
-	m.error_details, m.wa_timestamp, m.created_at,
+	m.error_details, m.wa_timestamp, m.created_at, m.sender, m.uncertain,
 	md.id, md.meta_media_id, md.mime_type, md.filename, md.size, md.sha256, md.state`
 
 const messageFrom = ` FROM messages m LEFT JOIN media md ON md.tenant_id = m.tenant_id AND md.id = m.media_id`
@@ -127,7 +127,7 @@ func scanMessage(row pgx.Row) (domain.Message, error) {
 	var mdSize *int64
 	err := row.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.WAMID, &m.Direction, &m.Type, &m.Text, &m.MediaID,
 		&m.Details, &m.ContextWAMID, &m.Forwarded, &m.FrequentlyForwarded, &m.Reaction, &m.Status, &m.ErrorCode,
-		&m.ErrorTitle, &m.ErrorDetails, &m.Timestamp, &m.CreatedAt,
+		&m.ErrorTitle, &m.ErrorDetails, &m.Timestamp, &m.CreatedAt, &m.Sender, &m.Uncertain,
 		&mdID, &mdMeta, &mdMime, &mdName, &mdSize, &mdSHA, &mdState)
 	if err != nil {
 		return m, notFound(err)

@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -42,6 +44,11 @@ func Open(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	// pgxpool's default (4 on two cores) starves webhook ingest, which
+	// waits on commits rather than CPU; pool_max_conns in the URL wins.
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = 16
 	}
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		_, err := c.Exec(ctx, "SET ROLE "+AppRole)
@@ -87,6 +94,18 @@ func (s *Store) inTx(ctx context.Context, setting, value string, fn func(pgx.Tx)
 func isUniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// Transient reports whether err is worth retrying as it is: a serialization
+// failure or deadlock (two transactions collided), a lost connection, or a
+// server shutting down.
+func Transient(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		c := pgErr.Code
+		return c == "40001" || c == "40P01" || strings.HasPrefix(c, "08") || strings.HasPrefix(c, "57P") || c == "53300"
+	}
+	return pgconn.SafeToRetry(err) || pgconn.Timeout(err) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // notFound maps pgx.ErrNoRows to ErrNotFound.

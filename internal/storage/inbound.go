@@ -70,15 +70,20 @@ func (t InboundTx) UpsertContact(ctx context.Context, tenantID string, k Contact
 		var id string
 		err := t.tx.QueryRow(ctx, `SELECT id FROM contacts WHERE tenant_id = $1
 				AND ((wa_id = $2 AND $2 <> '') OR (user_id = $3 AND $3 <> ''))
-			ORDER BY (wa_id = $2) DESC LIMIT 1 FOR UPDATE`, tenantID, k.WaID, k.UserID).Scan(&id)
+			ORDER BY coalesce(wa_id = $2, false) DESC LIMIT 1 FOR UPDATE`, tenantID, k.WaID, k.UserID).Scan(&id)
 		if err == nil {
-			_, err = t.tx.Exec(ctx, `UPDATE contacts SET
-					name = CASE WHEN $3 <> '' THEN $3 ELSE name END,
-					wa_id = coalesce(wa_id, nullif($4, '')),
-					user_id = coalesce(user_id, nullif($5, '')),
-					phone = CASE WHEN phone = '' AND $4 <> '' THEN '+' || $4 ELSE phone END,
+			// Fill in the id this contact lacks, unless another contact
+			// already holds it (then both stay as they are rather than the
+			// message being lost to a unique violation).
+			_, err = t.tx.Exec(ctx, `UPDATE contacts c SET
+					name = CASE WHEN $3 <> '' THEN $3 ELSE c.name END,
+					wa_id = coalesce(c.wa_id, CASE WHEN NOT EXISTS (SELECT 1 FROM contacts o WHERE o.tenant_id = $1 AND o.wa_id = $4)
+						THEN nullif($4, '') END),
+					user_id = coalesce(c.user_id, CASE WHEN NOT EXISTS (SELECT 1 FROM contacts o WHERE o.tenant_id = $1 AND o.user_id = $5)
+						THEN nullif($5, '') END),
+					phone = CASE WHEN c.phone = '' AND $4 <> '' THEN '+' || $4 ELSE c.phone END,
 					updated_at = now()
-				WHERE tenant_id = $1 AND id = $2`, tenantID, id, k.Name, k.WaID, k.UserID)
+				WHERE c.tenant_id = $1 AND c.id = $2`, tenantID, id, k.Name, k.WaID, k.UserID)
 			return id, err
 		}
 		if err != pgx.ErrNoRows {
@@ -158,6 +163,14 @@ func (t InboundTx) UpsertMedia(ctx context.Context, m domain.Media) (string, err
 		ON CONFLICT (tenant_id, meta_media_id) DO UPDATE SET url = CASE WHEN excluded.url <> '' THEN excluded.url ELSE media.url END
 		RETURNING id`, m.TenantID, m.NumberID, m.MetaMediaID, m.URL, m.MimeType, m.Filename, m.SHA256).Scan(&id)
 	return id, err
+}
+
+// MessageStored reports whether a message with this wamid is stored: a
+// redelivery must change nothing, not even open a conversation.
+func (t InboundTx) MessageStored(ctx context.Context, tenantID, wamid string) (bool, error) {
+	var found bool
+	err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE tenant_id = $1 AND wamid = $2)`, tenantID, wamid).Scan(&found)
+	return found, err
 }
 
 // InsertMessage stores a message once per (tenant, wamid): a redelivery is

@@ -171,13 +171,19 @@ func (t InboundTx) EnqueueOutbound(ctx context.Context, o Outgoing) (m domain.Me
 }
 
 func (s *Store) messageByIdempotencyKey(ctx context.Context, tenantID, key string) (domain.Message, bool, error) {
+	m, err := s.MessageByIdempotencyKey(ctx, tenantID, key)
+	return m, false, err
+}
+
+// MessageByIdempotencyKey returns the message sent with a key, if any.
+func (s *Store) MessageByIdempotencyKey(ctx context.Context, tenantID, key string) (domain.Message, error) {
 	var m domain.Message
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		var err error
 		m, err = scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+messageFrom+` WHERE m.tenant_id = $1 AND m.idempotency_key = $2`, tenantID, key))
 		return err
 	})
-	return m, false, err
+	return m, err
 }
 
 // UpsertTemplate stores a template as Meta describes it (the catalog sync).

@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,8 +68,24 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 		}
 		return nil
 	})
-	// Order by id: a conversation's messages go out in the order written.
+	// Order by id: a conversation's messages go out in the order written
+	// (UPDATE … RETURNING follows the table's physical order).
+	slices.SortFunc(out, func(a, b OutboxRow) int { return cmp.Compare(a.ID, b.ID) })
 	return out, err
+}
+
+// RenewLease extends a claimed row's lease just before it is sent (pacing
+// may have kept it waiting). False means the row is no longer ours: its
+// lease ran out and it was marked uncertain; it must not be sent.
+func (s *Store) RenewLease(ctx context.Context, r OutboxRow, lease time.Duration) (bool, error) {
+	var ok bool
+	err := s.InTenant(ctx, r.TenantID, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE outbox SET lease_until = now() + $3::interval
+			WHERE tenant_id = $1 AND id = $2 AND state = 'sending'`, r.TenantID, r.ID, lease.String())
+		ok = tag.RowsAffected() == 1
+		return err
+	})
+	return ok, err
 }
 
 // OutboxSent records Meta's acceptance: the wamid on the message, the row

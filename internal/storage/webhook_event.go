@@ -12,7 +12,8 @@ type WebhookEvent struct {
 	ID          int64
 	AppID       string
 	Sandbox     bool
-	Body        []byte
+	Body        []byte // when claimed for processing
+	Size        int    // in listings
 	ReceivedAt  time.Time
 	State       string
 	Reason      string
@@ -73,7 +74,9 @@ func (s *Store) ProcessWebhookEvent(ctx context.Context, fn func(tx pgx.Tx, ev W
 func (s *Store) ListWebhookEvents(ctx context.Context, state string, limit int) ([]WebhookEvent, error) {
 	var out []WebhookEvent
 	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, coalesce(app_id::text, ''), body, received_at, state, reason, attempts, processed_at
+		// The bodies stay in the database (up to 3 MB each): the listing
+		// needs only their size.
+		rows, err := tx.Query(ctx, `SELECT id, coalesce(app_id::text, ''), sandbox, octet_length(body), received_at, state, reason, attempts, processed_at
 			FROM webhook_events WHERE state = $1 ORDER BY id DESC LIMIT $2`, state, limit)
 		if err != nil {
 			return err
@@ -81,7 +84,7 @@ func (s *Store) ListWebhookEvents(ctx context.Context, state string, limit int) 
 		defer rows.Close()
 		for rows.Next() {
 			var e WebhookEvent
-			if err := rows.Scan(&e.ID, &e.AppID, &e.Body, &e.ReceivedAt, &e.State, &e.Reason, &e.Attempts, &e.ProcessedAt); err != nil {
+			if err := rows.Scan(&e.ID, &e.AppID, &e.Sandbox, &e.Size, &e.ReceivedAt, &e.State, &e.Reason, &e.Attempts, &e.ProcessedAt); err != nil {
 				return err
 			}
 			out = append(out, e)
@@ -141,6 +144,14 @@ func (s *Store) FailWebhookEvent(ctx context.Context, id int64, reason string) e
 	return s.InPlatform(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE webhook_events SET state = 'failed', reason = $2, attempts = attempts + 1, processed_at = now()
 			WHERE id = $1`, id, reason)
+		return err
+	})
+}
+
+// CountWebhookAttempt records a failed attempt that left an event pending.
+func (s *Store) CountWebhookAttempt(ctx context.Context, id int64) error {
+	return s.InPlatform(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE webhook_events SET attempts = attempts + 1 WHERE id = $1`, id)
 		return err
 	})
 }

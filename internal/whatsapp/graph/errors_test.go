@@ -346,11 +346,12 @@ func TestTransportFailures(t *testing.T) {
 	})
 
 	t.Run("cancelled", func(t *testing.T) {
-		started := make(chan struct{})
+		started, release := make(chan struct{}), make(chan struct{})
 		c := serve(t, func(w http.ResponseWriter, r *http.Request) {
 			close(started)
-			<-r.Context().Done()
+			<-release
 		})
+		defer close(release)
 		ctx, cancel := context.WithCancel(t.Context())
 		go func() { <-started; cancel() }()
 		_, err := c.Send(ctx, testToken, testPN, msg)
