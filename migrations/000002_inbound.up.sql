@@ -208,6 +208,18 @@ BEGIN
 END
 $$;
 
+-- The webhook log and the Meta apps belong to the platform: a transaction
+-- scoped to one tenant sees none of them.
+ALTER TABLE webhook_events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE webhook_events FORCE ROW LEVEL SECURITY;
+CREATE POLICY platform_only ON webhook_events USING (app_platform()) WITH CHECK (app_platform());
+-- Ingest stores a verified POST in one autocommit statement (the fastest
+-- durable write): inserting needs no scope; reading and changing do.
+CREATE POLICY ingest_insert ON webhook_events FOR INSERT WITH CHECK (true);
+ALTER TABLE meta_apps ENABLE ROW LEVEL SECURITY;
+ALTER TABLE meta_apps FORCE ROW LEVEL SECURITY;
+CREATE POLICY platform_only ON meta_apps USING (app_platform()) WITH CHECK (app_platform());
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON meta_apps, numbers, contacts, conversations, media, messages,
     message_statuses, number_events, template_events, api_keys TO switchboard_app;
 GRANT SELECT, INSERT, UPDATE ON webhook_events TO switchboard_app;

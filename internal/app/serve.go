@@ -115,7 +115,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		Numbers: d.numbers, APIKeys: apikey.NewService(d.store), Blobs: blobs, Outbound: outboundSvc,
 		Apps: ingest.NewApps(ingest.App{Secret: []byte(cfg.MetaAppSecret), VerifyToken: cfg.MetaVerifyToken},
 			ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, d.numbers.AppSecrets),
-		WebhookStored: func(int64) { processor.Wake() },
+		WebhookStored: processor.Wake,
 		NumberAdded:   sb.Register,
 		Sandbox:       sb,
 	})

@@ -43,7 +43,7 @@ type Deps struct {
 	Metrics *metrics.Registry
 	// Stored is told of each stored event, to wake the processor at once
 	// (it also polls, so a missed wake-up only delays).
-	Stored func(id int64)
+	Stored func()
 }
 
 // Routes mounts GET and POST /webhooks/whatsapp and /webhooks/whatsapp/{app}.
@@ -113,7 +113,7 @@ func handleReceive(d Deps, received *metrics.CounterVec) http.HandlerFunc {
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
-		id, err := d.Store.InsertWebhookEvent(ctx, app.ID, app.Sandbox, body)
+		err = d.Store.InsertWebhookEvent(ctx, app.ID, app.Sandbox, body)
 		if err != nil {
 			// Not stored: Meta must retry, so anything but 200.
 			received.Inc("error")
@@ -123,7 +123,7 @@ func handleReceive(d Deps, received *metrics.CounterVec) http.HandlerFunc {
 		}
 		received.Inc("stored")
 		if d.Stored != nil {
-			d.Stored(id)
+			d.Stored()
 		}
 		w.WriteHeader(http.StatusOK)
 	}

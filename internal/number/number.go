@@ -161,6 +161,9 @@ func (s *Service) RegisterApp(ctx context.Context, actor storage.Actor, slug, na
 	switch {
 	case !slugRE.MatchString(slug):
 		return "", &domain.FieldError{Field: "slug", Key: "tenant.slug_invalid"}
+	case slug == "sandbox":
+		// /webhooks/whatsapp/sandbox belongs to the sandbox.
+		return "", &domain.FieldError{Field: "slug", Key: "number.app_taken"}
 	case name == "" || utf8.RuneCountInString(name) > 200:
 		return "", &domain.FieldError{Field: "name", Key: "form.required"}
 	case len(appSecret) < 16 || len(appSecret) > 200:

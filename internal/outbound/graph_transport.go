@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 
 	"switchboard/internal/domain"
 	"switchboard/internal/whatsapp/graph"
@@ -99,8 +100,18 @@ func textParams(values []string) []graph.TemplateParameter {
 // classify turns the client's errors into the sender's decisions.
 func classify(err error) error {
 	var ge *graph.Error
-	if !errors.As(err, &ge) {
-		return &SendError{Title: "could not reach the Graph API", Details: err.Error(), Retryable: graph.Retryable(err)}
+	switch {
+	case errors.Is(err, graph.ErrInvalidMessage):
+		return &SendError{Title: "invalid message", Details: err.Error()}
+	case errors.As(err, &ge):
+	case neverSent(err):
+		return &SendError{Title: "could not reach the Graph API", Details: err.Error(), Retryable: true}
+	default:
+		// A timeout or a connection lost after the request went out: Meta
+		// may have accepted it, and the Cloud API has no idempotency key.
+		// Sending again could send twice, so the row is marked uncertain
+		// (a status webhook carrying our reference settles it).
+		return &SendError{Title: "no answer from the Graph API", Details: err.Error(), Uncertain: true}
 	}
 	se := &SendError{Title: ge.Title, Details: ge.Details, Retryable: graph.Retryable(err), TokenInvalid: graph.IsTokenInvalid(err),
 		TooFast: ge.Code == 130429, PairLimited: ge.Code == 131056}
@@ -112,4 +123,15 @@ func classify(err error) error {
 		se.Title = ge.Message
 	}
 	return se
+}
+
+// neverSent reports whether the request certainly did not reach Meta: the
+// connection could not even be opened.
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
 }

@@ -42,6 +42,9 @@ type SendError struct {
 	TokenInvalid bool // 190: the number needs new credentials
 	TooFast      bool // 130429: slow the whole number
 	PairLimited  bool // 131056: slow this recipient only
+	// Uncertain: the request may have reached Meta (a timeout after it
+	// went out); never resent, marked for a person to see.
+	Uncertain bool
 }
 
 func (e *SendError) Error() string {
@@ -256,6 +259,13 @@ func (s *Sender) outcome(ctx context.Context, r storage.OutboxRow, err error) {
 		s.pacer.pauseNumber(r.Number.ID, s.TooFastPause)
 	case se.PairLimited:
 		s.pacer.pausePair(r.Number.ID, r.Recipient, 6*time.Second)
+	}
+	if se.Uncertain {
+		s.logger.Warn("outbox: no answer from Meta; marked uncertain", "outbox_id", r.ID, "error", se.Error())
+		if err := s.store.OutboxUncertain(context.WithoutCancel(ctx), r, se.Error()); err != nil {
+			s.logger.Error("outbox: mark uncertain", "outbox_id", r.ID, "error", err)
+		}
+		return
 	}
 	if se.Retryable && r.Attempts < s.MaxAttempts {
 		s.retry(ctx, r, r.Attempts, se.Error())

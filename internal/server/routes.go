@@ -66,7 +66,7 @@ func routes(d Deps, rd routeDeps) http.Handler {
 		operator.Routes(r, operator.Deps{Surface: surface, Store: d.Store, Tenants: d.Tenants, Numbers: d.Numbers,
 			Replayed: func() {
 				if d.WebhookStored != nil {
-					d.WebhookStored(0)
+					d.WebhookStored()
 				}
 			}})
 		admin.Routes(r, admin.Deps{Surface: surface, Store: d.Store, Numbers: d.Numbers, APIKeys: d.APIKeys, NumberAdded: d.NumberAdded})

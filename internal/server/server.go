@@ -52,7 +52,7 @@ type Deps struct {
 	// Apps resolves the Meta app a webhook URL names.
 	Apps ingest.Apps
 	// WebhookStored is told of each stored webhook (wakes the processor).
-	WebhookStored func(id int64)
+	WebhookStored func()
 	// NumberAdded is told of each number an administrator connects.
 	NumberAdded func(domain.Number)
 	// Sandbox is our fake of Meta for sandbox numbers: its Graph API is

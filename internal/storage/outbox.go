@@ -149,6 +149,18 @@ func (s *Store) MarkUncertain(ctx context.Context) (int64, error) {
 	return n, err
 }
 
+// OutboxUncertain marks a row whose send may or may not have reached Meta.
+func (s *Store) OutboxUncertain(ctx context.Context, r OutboxRow, reason string) error {
+	return s.InTenant(ctx, r.TenantID, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE outbox SET state = 'uncertain', lease_until = NULL, last_error = $3
+			WHERE tenant_id = $1 AND id = $2 AND state = 'sending'`, r.TenantID, r.ID, reason); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE messages SET uncertain = true WHERE tenant_id = $1 AND id = $2`, r.TenantID, r.MessageID)
+		return err
+	})
+}
+
 // MarkNumberDisconnected records that Meta refused a number's token (190):
 // sends stop until an administrator replaces it.
 func (s *Store) MarkNumberDisconnected(ctx context.Context, tenantID, numberID, reason string) error {

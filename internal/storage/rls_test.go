@@ -83,6 +83,62 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 	}
 }
 
+// TestEveryTenantTableIsCovered keeps tenantTables honest: every table with
+// a tenant_id column is in it, and has row-level security forced.
+func TestEveryTenantTableIsCovered(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind = 'r'
+		  AND EXISTS (SELECT 1 FROM information_schema.columns col WHERE col.table_schema = 'public'
+		              AND col.table_name = c.relname AND col.column_name = 'tenant_id')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var rls, force bool
+		if err := rows.Scan(&name, &rls, &force); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := tenantTables[name]; !ok {
+			t.Errorf("table %s has tenant_id but is not in tenantTables (and so not checked)", name)
+		}
+		if !rls || !force {
+			t.Errorf("table %s: row-level security enabled=%v forced=%v", name, rls, force)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// The platform's own tables are invisible to a tenant's transaction.
+	f := storagetest.Seed(t, db)
+	if err := db.Store.InsertWebhookEvent(ctx, "", false, []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	err = db.Store.InTenant(ctx, f.A.ID, func(tx pgx.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM webhook_events`).Scan(&n); err != nil {
+			return err
+		}
+		if n != 0 {
+			t.Errorf("a tenant's transaction sees %d webhook events", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestRowLevelSecurityHidesOtherTenants runs raw SQL as the application role
 // with tenant A set — no WHERE clause at all — and finds none of B's rows in
 // any tenant table.
@@ -145,8 +201,10 @@ func TestRowLevelSecurityHidesOtherTenants(t *testing.T) {
 }
 
 // TestApplicationRoleCannotEscape checks the role the product runs as: it is
-// not the owner, cannot bypass RLS, cannot change the audit log, and cannot
-// switch back to the connecting superuser's privileges by itself.
+// not the owner, cannot bypass RLS and cannot change the audit log. (Only
+// SQL written to do so could RESET ROLE to a superuser that DATABASE_URL
+// names; production connects as a login role that is merely a member of
+// switchboard_app — docs/operations.md.)
 func TestApplicationRoleCannotEscape(t *testing.T) {
 	t.Parallel()
 	db := storagetest.NewDB(t)

@@ -140,7 +140,7 @@ func New(t testing.TB, opts ...Options) *App {
 		Logger: logger, Secret: secretKey, Pool: db.Pool, Redis: rdb,
 		RedisKey: prefix, Store: db.Store, Hasher: hasher, Tenants: tenants, Metrics: metrics.NewRegistry(),
 		Assets: assets, Now: clock.Now, Numbers: numbers, APIKeys: a.APIKeys, Blobs: blobs, Apps: apps, Outbound: outboundSvc,
-		WebhookStored: func(int64) { processor.Wake() }, NumberAdded: sb.Register, Sandbox: sb,
+		WebhookStored: processor.Wake, NumberAdded: sb.Register, Sandbox: sb,
 	})
 	srv.Config.Handler = h
 	srv.Start()
