@@ -129,12 +129,17 @@ func (d Deps) renderNumber(w http.ResponseWriter, r *http.Request, status int, n
 		d.Unavailable(w, r, "number events", err)
 		return
 	}
-	templates, err := d.Store.ListTemplateEvents(r.Context(), n.TenantID, n.WABAID, 50)
+	templateEvents, err := d.Store.ListTemplateEvents(r.Context(), n.TenantID, n.WABAID, 50)
 	if err != nil {
 		d.Unavailable(w, r, "template events", err)
 		return
 	}
-	d.Render(w, r, status, NumberPage(d.Shell.Page(w, r, "numbers.detail", "numbers"), d.rows([]domain.Number{n})[0], events, templates, f))
+	templates, err := d.Store.ListTemplates(r.Context(), n.TenantID, n.WABAID)
+	if err != nil {
+		d.Unavailable(w, r, "templates", err)
+		return
+	}
+	d.Render(w, r, status, NumberPage(d.Shell.Page(w, r, "numbers.detail", "numbers"), d.rows([]domain.Number{n})[0], events, templateEvents, templates, f))
 }
 
 // handleNumberToken replaces the access token; the old one is never shown.
@@ -157,6 +162,24 @@ func handleNumberToken(d Deps) http.HandlerFunc {
 			return
 		}
 		ui.SetFlash(w, d.Cookies, "success", "flash.token_replaced", "")
+		http.Redirect(w, r, "/admin/numbers/"+n.ID, http.StatusSeeOther)
+	}
+}
+
+// handleTemplatesSync refreshes the number's templates from Meta now.
+func handleTemplatesSync(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n, ok := d.loadNumber(w, r)
+		if !ok {
+			return
+		}
+		count, err := d.Catalog.Sync(r.Context(), n)
+		if err != nil {
+			d.Logger.WarnContext(r.Context(), "template sync", "error", err)
+			ui.SetFlash(w, d.Cookies, "error", "flash.templates_sync_failed", "")
+		} else {
+			ui.SetFlash(w, d.Cookies, "success", "flash.templates_synced", strconv.Itoa(count))
+		}
 		http.Redirect(w, r, "/admin/numbers/"+n.ID, http.StatusSeeOther)
 	}
 }

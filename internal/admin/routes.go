@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"switchboard/internal/apikey"
 	"switchboard/internal/number"
+	"switchboard/internal/outbound"
 
 	"github.com/go-chi/chi/v5"
 
@@ -25,6 +26,7 @@ type Deps struct {
 	APIKeys *apikey.Service
 	// NumberAdded is told of each new number (the sandbox registers its own).
 	NumberAdded func(domain.Number)
+	Catalog     *outbound.Catalog
 }
 
 // Routes mounts /admin; only administrators may enter, and every query is
@@ -41,6 +43,7 @@ func Routes(r chi.Router, d Deps) {
 		r.Post("/numbers", handleNumberCreate(d))
 		r.Get("/numbers/{id}", handleNumber(d))
 		r.Post("/numbers/{id}/token", handleNumberToken(d))
+		r.Post("/numbers/{id}/templates/sync", handleTemplatesSync(d))
 		r.Get("/api-keys", handleAPIKeys(d))
 		r.Post("/api-keys", handleAPIKeyCreate(d))
 		r.Post("/api-keys/{id}/revoke", handleAPIKeyRevoke(d))

@@ -107,12 +107,14 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	sender.ApplyStatuses = inbound.ApplyRecordedStatuses
 	outboundSvc.Queued = sender.Wake
 	processor.OutboundQueued = sender.Wake
+	catalog := outbound.NewCatalog(d.store, graphFor, d.numbers.AccessToken, logger)
+	processor.TemplatesChanged = catalog.Request
 	sandboxSecret, sandboxVerify := number.SandboxApp(cfg.SecretKey)
 	sb := sandbox.New(d.store, d.numbers, logger, self, sandboxSecret, cfg.GraphAPIVersion)
 	handler := server.New(server.Deps{
 		Logger: logger, Secure: cfg.Secure(), Secret: cfg.SecretKey, Pool: d.pool, Redis: rdb, RedisKey: cfg.RedisPrefix,
 		Store: d.store, Hasher: d.hasher, Tenants: d.tenants, Metrics: metrics.NewRegistry(), Assets: assets, Now: time.Now,
-		Numbers: d.numbers, APIKeys: apikey.NewService(d.store), Blobs: blobs, Outbound: outboundSvc,
+		Numbers: d.numbers, APIKeys: apikey.NewService(d.store), Blobs: blobs, Outbound: outboundSvc, Catalog: catalog,
 		Apps: ingest.NewApps(ingest.App{Secret: []byte(cfg.MetaAppSecret), VerifyToken: cfg.MetaVerifyToken},
 			ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, d.numbers.AppSecrets),
 		WebhookStored: processor.Wake,
@@ -140,6 +142,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	}
 	workers.Go(func() { fetcher.Run(wctx) })
 	workers.Go(func() { sender.Run(wctx) })
+	workers.Go(func() { catalog.Run(wctx) })
 	workers.Go(func() { _ = sb.Fake.Run(wctx) })
 	workers.Go(func() { sb.Sync(wctx, 10*time.Second) })
 	defer func() { stopWorkers(); workers.Wait() }()

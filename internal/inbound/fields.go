@@ -13,7 +13,7 @@ import (
 
 // applyTemplate records a template decision, quality or category change for
 // every tenant with a number on the WABA the entry names.
-func applyTemplate(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, entry webhook.Entry, c webhook.Change) (string, error) {
+func (p *Processor) applyTemplate(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, entry webhook.Entry, c webhook.Change) (string, error) {
 	numbers, err := numbersOfApp(ctx, tx, ev, entry.WABAID)
 	if err != nil {
 		return "", err
@@ -42,6 +42,17 @@ func applyTemplate(ctx context.Context, tx storage.InboundTx, ev storage.Webhook
 		q := c.TemplateCategory
 		id, name, lang, event = q.TemplateID, q.Name, q.Language, "CATEGORY_"+q.NewCategory
 		detail["previous_category"], detail["new_category"] = q.PreviousCategory, q.NewCategory
+	}
+	if p.TemplatesChanged != nil {
+		// The catalog refreshes from Meta (one number per tenant is enough:
+		// they share the WABA).
+		seen := map[string]bool{}
+		for _, n := range numbers {
+			if !seen[n.TenantID] {
+				seen[n.TenantID] = true
+				p.TemplatesChanged(n)
+			}
+		}
 	}
 	for _, tenantID := range tenantsOf(numbers) {
 		if err := tx.Scope(ctx, tenantID); err != nil {

@@ -33,6 +33,9 @@ type Processor struct {
 	MediaQueued func()
 	// OutboundQueued wakes the sender (a reply to STOP); may be nil.
 	OutboundQueued func()
+	// TemplatesChanged asks the template catalog to refresh a number's
+	// WABA after Meta reported a decision; may be nil.
+	TemplatesChanged func(domain.Number)
 }
 
 // NewProcessor returns a processor; call Run to start it.
@@ -153,7 +156,7 @@ func (p *Processor) apply(ctx context.Context, tx storage.InboundTx, ev storage.
 			case change.Messages != nil:
 				why, err = p.applyMessages(ctx, tx, ev, change.Messages)
 			case change.TemplateStatus != nil || change.TemplateQuality != nil || change.TemplateCategory != nil:
-				why, err = applyTemplate(ctx, tx, ev, entry, change)
+				why, err = p.applyTemplate(ctx, tx, ev, entry, change)
 			case change.PhoneNumberQuality != nil || change.AccountUpdate != nil:
 				why, err = applyAccount(ctx, tx, ev, entry, change)
 			default:

@@ -48,6 +48,7 @@ type Deps struct {
 	Numbers  *number.Service
 	APIKeys  *apikey.Service
 	Outbound *outbound.Service
+	Catalog  *outbound.Catalog
 	Blobs    blob.Store
 	// Apps resolves the Meta app a webhook URL names.
 	Apps ingest.Apps

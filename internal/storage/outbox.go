@@ -190,8 +190,8 @@ func (s *Store) CreateOutboundMedia(ctx context.Context, m domain.Media) (string
 	var id string
 	err := s.InTenant(ctx, m.TenantID, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `INSERT INTO media (id, tenant_id, number_id, meta_media_id, mime_type, filename, size, sha256, blob_key, state)
-			VALUES ($1, $2, $3, 'local:' || $1::text, $4, $5, $6, $7, $8, 'stored') RETURNING id`,
-			m.ID, m.TenantID, m.NumberID, m.MimeType, m.Filename, m.Size, m.SHA256, m.BlobKey).Scan(&id)
+			VALUES ($1, $2, $3, $9, $4, $5, $6, $7, $8, 'stored') RETURNING id`,
+			m.ID, m.TenantID, m.NumberID, m.MimeType, m.Filename, m.Size, m.SHA256, m.BlobKey, "local:"+m.ID).Scan(&id)
 	})
 	return id, err
 }

@@ -81,6 +81,7 @@ type App struct {
 	Sandbox       *sandbox.Sandbox
 	Outbound      *outbound.Service
 	Sender        *outbound.Sender // with RunWorkers
+	Catalog       *outbound.Catalog
 }
 
 // Options change how the app is built.
@@ -133,6 +134,9 @@ func New(t testing.TB, opts ...Options) *App {
 		APIKeys: apikey.NewService(db.Store), Blobs: blobs, Processor: processor, SandboxSecret: sandboxSecret}
 	srv := httptest.NewUnstartedServer(nil)
 	self := "http://" + srv.Listener.Addr().String()
+	sandboxGraph := &graph.Client{HTTP: &http.Client{Timeout: time.Minute}, BaseURL: self + "/sandbox/graph", Version: "v23.0"}
+	catalog := outbound.NewCatalog(db.Store, func(domain.Number) *graph.Client { return sandboxGraph }, numbers.AccessToken, logger)
+	a.Catalog = catalog
 	sb := sandbox.New(db.Store, numbers, logger, self, sandboxSecret, "v23.0")
 	t.Cleanup(sb.Fake.Close)
 	a.Sandbox = sb
@@ -140,7 +144,7 @@ func New(t testing.TB, opts ...Options) *App {
 		Logger: logger, Secret: secretKey, Pool: db.Pool, Redis: rdb,
 		RedisKey: prefix, Store: db.Store, Hasher: hasher, Tenants: tenants, Metrics: metrics.NewRegistry(),
 		Assets: assets, Now: clock.Now, Numbers: numbers, APIKeys: a.APIKeys, Blobs: blobs, Apps: apps, Outbound: outboundSvc,
-		WebhookStored: processor.Wake, NumberAdded: sb.Register, Sandbox: sb,
+		WebhookStored: processor.Wake, NumberAdded: sb.Register, Sandbox: sb, Catalog: catalog,
 	})
 	srv.Config.Handler = h
 	srv.Start()
@@ -149,7 +153,6 @@ func New(t testing.TB, opts ...Options) *App {
 	if o.RunWorkers {
 		// As serve does: the processor, and the media fetcher talking to the
 		// sandbox for sandbox numbers (these tests connect no live number).
-		sandboxGraph := &graph.Client{HTTP: &http.Client{Timeout: time.Minute}, BaseURL: self + "/sandbox/graph", Version: "v23.0"}
 		fetcher := inbound.NewFetcher(db.Store, blobs, logger, func(domain.Number) *graph.Client { return sandboxGraph }, numbers.AccessToken)
 		processor.MediaQueued = fetcher.Wake
 		sender := outbound.NewSender(db.Store, outbound.GraphTransport{Client: func(domain.Number) *graph.Client { return sandboxGraph }},
@@ -159,11 +162,13 @@ func New(t testing.TB, opts ...Options) *App {
 		outboundSvc.Queued = sender.Wake
 		processor.OutboundQueued = sender.Wake
 		a.Sender = sender
+		processor.TemplatesChanged = catalog.Request
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		wg.Go(func() { processor.Run(ctx) })
 		wg.Go(func() { fetcher.Run(ctx) })
 		wg.Go(func() { sender.Run(ctx) })
+		wg.Go(func() { catalog.Run(ctx) })
 		t.Cleanup(func() { cancel(); wg.Wait() })
 	}
 	return a
