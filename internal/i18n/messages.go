@@ -262,4 +262,5 @@ var messages = map[string]struct{ en, it string }{
 	"numbers.no_templates":        {"No templates known for this number's WhatsApp Business Account.", "Nessun modello noto per il WhatsApp Business Account di questo numero."},
 	"flash.templates_synced":      {"%s templates refreshed from Meta.", "%s modelli aggiornati da Meta."},
 	"flash.templates_sync_failed": {"Meta could not be reached; try again later.", "Impossibile raggiungere Meta; riprova più tardi."},
+	"tenants.disconnected":        {"Numbers whose access token Meta refused: they cannot send until the credentials are replaced", "Numeri di cui Meta ha rifiutato il token di accesso: non possono inviare finché le credenziali non vengono sostituite"},
 }

@@ -21,7 +21,14 @@ func handleTenants(d Deps) http.HandlerFunc {
 			d.Unavailable(w, r, "list tenants", err)
 			return
 		}
-		d.Render(w, r, http.StatusOK, TenantsPage(d.Shell.Page(w, r, "tenants.title", "tenants"), list))
+		// Numbers whose token Meta refused: their tenants cannot send
+		// until credentials are replaced.
+		disconnected, err := d.Store.DisconnectedNumbers(r.Context())
+		if err != nil {
+			d.Unavailable(w, r, "list disconnected numbers", err)
+			return
+		}
+		d.Render(w, r, http.StatusOK, TenantsPage(d.Shell.Page(w, r, "tenants.title", "tenants"), list, disconnected))
 	}
 }
 

@@ -24,3 +24,12 @@ func planAction(id string) string {
 	}
 	return "/operator/plans/" + id
 }
+
+func tenantName(list []domain.Tenant, id string) string {
+	for _, t := range list {
+		if t.ID == id {
+			return t.Name
+		}
+	}
+	return id
+}

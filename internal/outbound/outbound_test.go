@@ -294,3 +294,69 @@ func TestStopWithdrawsConsentAndIsAnsweredOnce(t *testing.T) {
 		t.Fatalf("consent history: %+v", hist)
 	}
 }
+
+func TestAgentRepliesGoThroughTheSamePipeline(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, servertest.Options{RunWorkers: true})
+	n := sandboxNumber(t, app)
+	ctx := context.Background()
+	c := customerWrites(t, app, n, "393336667777", "Ho un problema con la fattura")
+	convs, _ := app.DB.Store.ListConversations(ctx, n.TenantID, storage.ConversationFilter{ContactID: c.ID}, storage.Page{Limit: 1})
+	m, err := app.Outbound.Reply(ctx, n.TenantID, app.F.A.Agent.ID, convs[0].ID, outbound.Content{Type: outbound.TypeText, Text: "Ci penso io!"}, "")
+	if err != nil || m.ConversationID != convs[0].ID || m.Sender != "agent:"+app.F.A.Agent.ID {
+		t.Fatalf("reply: %v %+v", err, m)
+	}
+	eventually(t, "the reply reaches the customer", func() bool {
+		for _, e := range app.Sandbox.Fake.Conversation(n.PhoneNumberID, c.WaID) {
+			if e.Direction == fakemeta.Outbound && e.Text == "Ci penso io!" {
+				return true
+			}
+		}
+		return false
+	})
+	var refused *outbound.Error
+	if _, err := app.Outbound.Reply(ctx, app.F.B.ID, app.F.B.Agent.ID, convs[0].ID, outbound.Content{Type: outbound.TypeText, Text: "x"}, ""); !errors.As(err, &refused) || refused.Code != "unknown_conversation" {
+		t.Fatalf("another tenant's agent replying: %v", err)
+	}
+	if err := app.DB.Store.InTenant(ctx, n.TenantID, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE conversations SET last_inbound_at = now() - interval '25 hours' WHERE tenant_id = $1`, n.TenantID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Outbound.Reply(ctx, n.TenantID, app.F.A.Agent.ID, convs[0].ID, outbound.Content{Type: outbound.TypeText, Text: "late"}, ""); !errors.As(err, &refused) || refused.Code != "window_closed" {
+		t.Fatalf("a reply after 25 hours: %v", err)
+	}
+}
+
+func TestRefusedTokenDisconnectsTheNumberAndTellsTheOperator(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, servertest.Options{RunWorkers: true})
+	n := sandboxNumber(t, app)
+	ctx := context.Background()
+	c := customerWrites(t, app, n, "393332223333", "ciao")
+	// The token is revoked at Meta: ours no longer matches.
+	if err := app.Numbers.ReplaceToken(ctx, storage.Actor{Email: "t"}, n.TenantID, n.ID, "EAAG-revoked-token"); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := app.Outbound.Send(ctx, outbound.Request{TenantID: n.TenantID, NumberID: n.ID, ContactID: c.ID, Content: outbound.Content{Type: outbound.TypeText, Text: "hello"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the failure is recorded", func() bool { return messageStatus(t, app, n.TenantID, m.ID).Status == "failed" })
+	if got := messageStatus(t, app, n.TenantID, m.ID); got.ErrorCode == nil || *got.ErrorCode != 190 {
+		t.Fatalf("message: %+v", got)
+	}
+	if got, _ := app.DB.Store.Number(ctx, n.TenantID, n.ID); got.Status != "disconnected" {
+		t.Fatalf("number status %q", got.Status)
+	}
+	var refused *outbound.Error
+	if _, _, err := app.Outbound.Send(ctx, outbound.Request{TenantID: n.TenantID, NumberID: n.ID, ContactID: c.ID, Content: outbound.Content{Type: outbound.TypeText, Text: "again"}}); !errors.As(err, &refused) || refused.Code != "number_disconnected" {
+		t.Fatalf("send on a disconnected number: %v", err)
+	}
+	op := app.Client(t)
+	op.MustLogin(app.F.Operator.Email, "fixture-password-1")
+	if page := op.Get("/operator/tenants"); !strings.Contains(page.Text("[data-testid=disconnected-numbers]"), n.PhoneNumberID) {
+		t.Fatal("the operator is not told")
+	}
+}

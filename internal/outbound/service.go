@@ -160,3 +160,20 @@ func (s *Service) checkRules(c Content, f storage.OutboundFacts) *Error {
 	}
 	return nil
 }
+
+// Reply sends an agent's message in a conversation, through the same rules
+// and pipeline as every other send (the agent console calls it).
+func (s *Service) Reply(ctx context.Context, tenantID, agentID, conversationID string, c Content, idempotencyKey string) (domain.Message, error) {
+	if !domain.ValidID(conversationID) {
+		return domain.Message{}, refuse("unknown_conversation", "no such conversation")
+	}
+	conv, err := s.store.Conversation(ctx, tenantID, conversationID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return domain.Message{}, refuse("unknown_conversation", "no such conversation")
+	} else if err != nil {
+		return domain.Message{}, err
+	}
+	m, _, err := s.Send(ctx, Request{TenantID: tenantID, NumberID: conv.NumberID, ContactID: conv.ContactID, Content: c,
+		Sender: "agent:" + agentID, IdempotencyKey: idempotencyKey})
+	return m, err
+}

@@ -256,3 +256,25 @@ func (s *Store) ListSandboxNumbers(ctx context.Context) ([]domain.Number, error)
 	})
 	return out, err
 }
+
+// DisconnectedNumbers lists the numbers Meta refused the token of, across
+// tenants, for the operator (platform scope).
+func (s *Store) DisconnectedNumbers(ctx context.Context) ([]domain.Number, error) {
+	var out []domain.Number
+	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+numberColumns+numberFrom+` WHERE n.status = 'disconnected' ORDER BY n.updated_at DESC`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			n, err := scanNumber(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, n)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
