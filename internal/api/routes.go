@@ -43,6 +43,7 @@ func Routes(r chi.Router, d Deps) {
 			r.Get("/messages/{id}", handleMessage(d))
 			r.Post("/messages", handleSend(d))
 			r.Post("/media", handleUpload(d))
+			r.Post("/contacts/{id}/consent", handleConsent(d))
 		})
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusNotFound, "not_found", "no such endpoint")

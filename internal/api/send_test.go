@@ -23,6 +23,10 @@ type apiCall struct {
 	t    *testing.T
 	base string
 	key  string
+	spec *spec
+	// documented is the path template of the call, to check its answer
+	// against the OpenAPI document.
+	documented string
 }
 
 func (c apiCall) do(method, path string, body io.Reader, contentType string, header map[string]string) (int, map[string]any) {
@@ -42,6 +46,19 @@ func (c apiCall) do(method, path string, body io.Reader, contentType string, hea
 	defer res.Body.Close()
 	var out map[string]any
 	_ = json.NewDecoder(res.Body).Decode(&out)
+	if c.spec != nil {
+		doc := c.documented
+		if doc == "" {
+			doc = strings.SplitN(path, "?", 2)[0]
+		}
+		sch, err := c.spec.responseSchema(doc, method, res.StatusCode)
+		if err != nil {
+			c.t.Fatalf("%s %s: %v", method, path, err)
+		}
+		if err := c.spec.validate(sch, out, "$"); err != nil {
+			c.t.Fatalf("%s %s (%d) does not match the OpenAPI document: %v", method, path, res.StatusCode, err)
+		}
+	}
 	return res.StatusCode, out
 }
 
@@ -68,7 +85,11 @@ func TestSendAPIThroughTheSandbox(t *testing.T) {
 	}
 	app.Sandbox.Register(n)
 	key, _ := app.APIKeys.Create(ctx, storage.Actor{Email: "test"}, app.F.A.ID, "crm")
-	c := apiCall{t: t, base: app.URL, key: key}
+	sp, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := apiCall{t: t, base: app.URL, key: key, spec: sp}
 	customer := "393331231231"
 	if _, err := app.Sandbox.Fake.CustomerSends(ctx, n.PhoneNumberID, fakemeta.InboundMessage{From: customer, Text: "Ciao, avete il catalogo?"}); err != nil {
 		t.Fatal(err)
@@ -160,6 +181,22 @@ func TestSendAPIThroughTheSandbox(t *testing.T) {
 		}
 		return false
 	})
+
+	// Consent, recorded through the API with how it was given.
+	cs, _ := app.DB.Store.ListContacts(ctx, n.TenantID, customer, storage.Page{Limit: 1})
+	cc := c
+	cc.documented = "/api/v1/contacts/{id}/consent"
+	code, contact := cc.do(http.MethodPost, "/api/v1/contacts/"+cs[0].ID+"/consent", strings.NewReader(`{"consent":"granted","source":"web_form","note":"newsletter box"}`), "application/json", nil)
+	if code != 200 || contact["consent"] != "granted" {
+		t.Fatalf("consent: %d %v", code, contact)
+	}
+	if code, _ := cc.do(http.MethodPost, "/api/v1/contacts/"+cs[0].ID+"/consent", strings.NewReader(`{"consent":"maybe","source":"api"}`), "application/json", nil); code != 400 {
+		t.Fatalf("bad consent: %d", code)
+	}
+	hist, _ := app.DB.Store.ConsentHistory(ctx, n.TenantID, cs[0].ID)
+	if len(hist) != 1 || hist[0].Source != "web_form" || !strings.HasPrefix(hist[0].Actor, "api:") {
+		t.Fatalf("history: %+v", hist)
+	}
 }
 
 func upload(c apiCall, numberID, kind, filename, contentType string, data []byte) (int, map[string]any) {
