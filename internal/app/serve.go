@@ -141,7 +141,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		workers.Go(func() { processor.Run(wctx) })
 	}
 	workers.Go(func() { fetcher.Run(wctx) })
-	workers.Go(func() { sender.Run(wctx) })
+	if cfg.Sender {
+		workers.Go(func() { sender.Run(wctx) })
+	}
 	workers.Go(func() { catalog.Run(wctx) })
 	workers.Go(func() { _ = sb.Fake.Run(wctx) })
 	workers.Go(func() { sb.Sync(wctx, 10*time.Second) })

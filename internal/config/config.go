@@ -43,6 +43,9 @@ type Config struct {
 	GraphAPIVersion string
 	// BlobDir is where media files are kept (the directory blob store).
 	BlobDir string
+	// Sender runs the outbox sender in this process. Pacing is per process,
+	// so with several instances exactly one should send.
+	Sender bool
 }
 
 // Error names the variable that is wrong. Its message is meant to be printed
@@ -163,6 +166,13 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, &Error{"GRAPH_API_VERSION", "must look like v23.0"}
 	}
 	c.BlobDir = get("BLOB_DIR", "data/blobs")
+	switch strings.ToLower(get("SENDER", "true")) {
+	case "true", "1", "yes":
+		c.Sender = true
+	case "false", "0", "no":
+	default:
+		return c, &Error{"SENDER", "must be true or false"}
+	}
 	return c, nil
 }
 
