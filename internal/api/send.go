@@ -40,6 +40,7 @@ type sendRequest struct {
 		MessageID string `json:"message_id"`
 		Emoji     string `json:"emoji"`
 	} `json:"reaction"`
+	Contacts []outbound.SharedContact `json:"contacts"`
 }
 
 type mediaRef struct {
@@ -51,7 +52,7 @@ type mediaRef struct {
 // content maps the request onto the pipeline's Content; the pipeline
 // validates it.
 func (r sendRequest) content() outbound.Content {
-	c := outbound.Content{Type: r.Type, ReplyTo: r.ReplyTo, Location: r.Location, Template: r.Template, Interactive: r.Inter}
+	c := outbound.Content{Type: r.Type, ReplyTo: r.ReplyTo, Location: r.Location, Template: r.Template, Interactive: r.Inter, Contacts: r.Contacts}
 	if r.Text != nil {
 		c.Text, c.PreviewURL = r.Text.Body, r.Text.PreviewURL
 	}
@@ -132,6 +133,16 @@ func handleUpload(d Deps) http.HandlerFunc {
 		}
 		defer file.Close()
 		mimeType, _, _ := mime.ParseMediaType(header.Header.Get("Content-Type"))
+		if kind == graph.MediaSticker {
+			// An animated WebP may be larger than a static one.
+			head := make([]byte, 32)
+			n, _ := io.ReadFull(file, head)
+			kind = graph.StickerKind(head[:n])
+			if _, err := file.Seek(0, io.SeekStart); err != nil {
+				d.fail(w, r, "read upload", err)
+				return
+			}
+		}
 		if code, problem := checkMedia(kind, mimeType, header.Size); code != "" {
 			writeError(w, http.StatusUnprocessableEntity, code, problem)
 			return

@@ -24,7 +24,8 @@ type cli struct {
 func newCLI(t *testing.T) (*cli, *storagetest.DB) {
 	db := storagetest.NewDB(t)
 	_, prefix := storagetest.NewRedis(t)
-	return &cli{t: t, env: map[string]string{"DATABASE_URL": db.URL, "REDIS_URL": storagetest.RedisURL(), "REDIS_PREFIX": prefix}}, db
+	return &cli{t: t, env: map[string]string{"DATABASE_URL": db.URL, "REDIS_URL": storagetest.RedisURL(), "REDIS_PREFIX": prefix,
+		"BLOB_DIR": t.TempDir()}}, db
 }
 
 func (c *cli) run(stdin string, args ...string) (int, string, string) {

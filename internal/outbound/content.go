@@ -24,6 +24,7 @@ const (
 	TypeTemplate    = "template"
 	TypeInteractive = "interactive"
 	TypeReaction    = "reaction"
+	TypeContacts    = "contacts"
 )
 
 // Content is what to send, stored as the outbox row's payload.
@@ -44,6 +45,14 @@ type Content struct {
 	Emoji   string `json:"emoji,omitempty"`
 	// ReplyTo quotes a message (its wamid).
 	ReplyTo string `json:"reply_to,omitempty"`
+	// Contacts are contact cards to share.
+	Contacts []SharedContact `json:"contacts,omitempty"`
+}
+
+// SharedContact is a contact card: a name and phone numbers.
+type SharedContact struct {
+	Name   string   `json:"name"`
+	Phones []string `json:"phones"`
 }
 
 // Location is a place to share.
@@ -59,7 +68,19 @@ type Template struct {
 	Name         string   `json:"name"`
 	Language     string   `json:"language"`
 	HeaderParams []string `json:"header_params,omitempty"`
-	BodyParams   []string `json:"body_params,omitempty"`
+	// HeaderMediaID is our media id for an image, video or document header.
+	HeaderMediaID string           `json:"header_media_id,omitempty"`
+	HeaderKind    string           `json:"header_kind,omitempty"` // image, video, document
+	BodyParams    []string         `json:"body_params,omitempty"`
+	Buttons       []TemplateButton `json:"buttons,omitempty"`
+}
+
+// TemplateButton fills a template's dynamic button: a quick reply's
+// payload, a URL button's variable, or a copy-code button's code.
+type TemplateButton struct {
+	Index   int    `json:"index"`
+	SubType string `json:"sub_type"` // quick_reply, url, copy_code
+	Value   string `json:"value"`
 }
 
 // Interactive is a message with reply buttons (up to 3) or a list (up to 10
@@ -121,6 +142,14 @@ func (c Content) Validate() *Error {
 		if t == nil || !templateNameRE.MatchString(t.Name) || t.Language == "" {
 			return refuse("invalid_content", "a template message needs the template's name and language")
 		}
+		if t.HeaderMediaID != "" && t.HeaderKind != "image" && t.HeaderKind != "video" && t.HeaderKind != "document" {
+			return refuse("invalid_content", "a media header is an image, a video or a document")
+		}
+		for _, b := range t.Buttons {
+			if b.Index < 0 || b.Index > 9 || (b.SubType != "quick_reply" && b.SubType != "url" && b.SubType != "copy_code") || b.Value == "" {
+				return refuse("invalid_content", "a template button needs an index (0-9), a sub_type (quick_reply, url, copy_code) and a value")
+			}
+		}
 	case TypeInteractive:
 		it := c.Interactive
 		switch {
@@ -154,6 +183,15 @@ func (c Content) Validate() *Error {
 		if c.ReactTo == "" {
 			return refuse("invalid_content", "a reaction needs the message it reacts to")
 		}
+	case TypeContacts:
+		if len(c.Contacts) == 0 || len(c.Contacts) > 20 {
+			return refuse("invalid_content", "share from 1 to 20 contact cards")
+		}
+		for _, sc := range c.Contacts {
+			if strings.TrimSpace(sc.Name) == "" || len(sc.Phones) == 0 {
+				return refuse("invalid_content", "a contact card needs a name and a phone number")
+			}
+		}
 	default:
 		return refuse("invalid_content", "unknown message type %q", c.Type)
 	}
@@ -171,6 +209,12 @@ func (c Content) summary() string {
 		return c.Location.Name
 	case c.Type == TypeReaction:
 		return c.Emoji
+	case c.Type == TypeContacts:
+		names := make([]string, 0, len(c.Contacts))
+		for _, sc := range c.Contacts {
+			names = append(names, sc.Name)
+		}
+		return strings.Join(names, ", ")
 	}
 	return c.Text
 }

@@ -60,6 +60,14 @@ func toGraph(d Delivery) graph.OutgoingMessage {
 		m.Location = &graph.Location{Latitude: c.Location.Latitude, Longitude: c.Location.Longitude, Name: c.Location.Name, Address: c.Location.Address}
 	case TypeReaction:
 		m.Reaction = &graph.Reaction{MessageID: c.ReactTo, Emoji: c.Emoji}
+	case TypeContacts:
+		for _, sc := range c.Contacts {
+			card := graph.Contact{Name: graph.ContactName{FormattedName: sc.Name}}
+			for _, p := range sc.Phones {
+				card.Phones = append(card.Phones, graph.ContactPhone{Phone: p, Type: "CELL"})
+			}
+			m.Contacts = append(m.Contacts, card)
+		}
 	case TypeInteractive:
 		it := c.Interactive
 		if len(it.Buttons) > 0 {
@@ -78,11 +86,27 @@ func toGraph(d Delivery) graph.OutgoingMessage {
 	case TypeTemplate:
 		t := c.Template
 		tm := &graph.TemplateMessage{Name: t.Name, Language: graph.TemplateLanguage{Code: t.Language}}
-		if len(t.HeaderParams) > 0 {
+		switch {
+		case t.HeaderMediaID != "":
+			hm := graph.MediaObject{ID: d.MetaMediaID}
+			param := map[string]func(graph.MediaObject) graph.TemplateParameter{
+				"image": graph.ImageParam, "video": graph.VideoParam, "document": graph.DocumentParam}[t.HeaderKind]
+			tm.Components = append(tm.Components, graph.HeaderComponent(param(hm)))
+		case len(t.HeaderParams) > 0:
 			tm.Components = append(tm.Components, graph.HeaderComponent(textParams(t.HeaderParams)...))
 		}
 		if len(t.BodyParams) > 0 {
 			tm.Components = append(tm.Components, graph.BodyComponent(textParams(t.BodyParams)...))
+		}
+		for _, b := range t.Buttons {
+			switch b.SubType {
+			case "quick_reply":
+				tm.Components = append(tm.Components, graph.QuickReplyButton(b.Index, b.Value))
+			case "url":
+				tm.Components = append(tm.Components, graph.URLButton(b.Index, b.Value))
+			case "copy_code":
+				tm.Components = append(tm.Components, graph.CopyCodeButton(b.Index, b.Value))
+			}
 		}
 		m.Template = tm
 	}

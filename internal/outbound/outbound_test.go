@@ -2,6 +2,8 @@ package outbound_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"github.com/jackc/pgx/v5"
 	"strings"
@@ -359,4 +361,93 @@ func TestRefusedTokenDisconnectsTheNumberAndTellsTheOperator(t *testing.T) {
 	if page := op.Get("/operator/tenants"); !strings.Contains(page.Text("[data-testid=disconnected-numbers]"), n.PhoneNumberID) {
 		t.Fatal("the operator is not told")
 	}
+}
+
+// TestMediaAndContactCardsGoThroughTheSandbox sends a file of every kind
+// (uploaded to Meta once, by id) and a contact card.
+func TestMediaAndContactCardsGoThroughTheSandbox(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, servertest.Options{RunWorkers: true})
+	n := sandboxNumber(t, app)
+	ctx := context.Background()
+	c := customerWrites(t, app, n, "393338889999", "mandami i documenti")
+	files := []struct {
+		kind, mime, name string
+		data             []byte
+	}{
+		{"image", "image/png", "logo.png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 200)...)},
+		{"video", "video/mp4", "demo.mp4", append([]byte("\x00\x00\x00\x18ftypmp42"), make([]byte, 300)...)},
+		{"audio", "audio/mpeg", "voce.mp3", append([]byte("ID3\x03\x00"), make([]byte, 300)...)},
+		{"document", "application/pdf", "fattura.pdf", append([]byte("%PDF-1.4\n"), make([]byte, 300)...)},
+		{"sticker", "image/webp", "ok.webp", append([]byte("RIFF\x24\x00\x00\x00WEBPVP8 "), make([]byte, 100)...)},
+	}
+	var ids []string
+	for _, f := range files {
+		id := newID(t)
+		size := int64(len(f.data))
+		if _, err := app.Blobs.Put(ctx, n.TenantID+"/"+id, strings.NewReader(string(f.data))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.DB.Store.CreateOutboundMedia(ctx, domain.Media{ID: id, TenantID: n.TenantID, NumberID: n.ID, MimeType: f.mime,
+			Filename: f.name, Size: &size, BlobKey: n.TenantID + "/" + id}); err != nil {
+			t.Fatal(err)
+		}
+		content := outbound.Content{Type: f.kind, MediaID: id, Filename: f.name}
+		if f.kind != "audio" && f.kind != "sticker" {
+			content.Text = "ecco " + f.name
+		}
+		m, _, err := app.Outbound.Send(ctx, outbound.Request{TenantID: n.TenantID, NumberID: n.ID, ContactID: c.ID, Content: content})
+		if err != nil {
+			t.Fatalf("%s: %v", f.kind, err)
+		}
+		ids = append(ids, m.ID)
+	}
+	card, _, err := app.Outbound.Send(ctx, outbound.Request{TenantID: n.TenantID, NumberID: n.ID, ContactID: c.ID,
+		Content: outbound.Content{Type: outbound.TypeContacts, Contacts: []outbound.SharedContact{{Name: "Ufficio fatture", Phones: []string{"+39 02 1234 5678"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids = append(ids, card.ID)
+	for _, id := range ids {
+		eventually(t, "message "+id+" is accepted", func() bool {
+			m := messageStatus(t, app, n.TenantID, id)
+			if m.Status == "failed" {
+				t.Fatalf("message failed: %s %s", m.ErrorTitle, m.ErrorDetails)
+			}
+			return m.WAMID != ""
+		})
+	}
+	got := map[string][]byte{}
+	for _, e := range app.Sandbox.Fake.Conversation(n.PhoneNumberID, c.WaID) {
+		if e.Direction != fakemeta.Outbound {
+			continue
+		}
+		if e.Media != nil && e.Media.ID != "" {
+			data, _, err := app.Sandbox.Fake.MediaContent(e.Media.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[e.Type] = data
+		} else {
+			got[e.Type] = []byte(e.Text)
+		}
+	}
+	for _, f := range files {
+		if string(got[f.kind]) != string(f.data) {
+			t.Errorf("%s: the customer got %d bytes, want %d", f.kind, len(got[f.kind]), len(f.data))
+		}
+	}
+	if !strings.Contains(string(got["contacts"]), "Ufficio fatture") {
+		t.Errorf("contact card: %q", got["contacts"])
+	}
+}
+
+func newID(t *testing.T) string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -188,8 +188,12 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 		return
 	}
 	d := Delivery{Recipient: r.Recipient, Content: c, Reference: "sb:" + r.MessageID}
-	if c.MediaID != "" {
-		d.MetaMediaID, err = s.upload(ctx, r, token, c.MediaID)
+	mediaID := c.MediaID
+	if c.Template != nil && c.Template.HeaderMediaID != "" {
+		mediaID = c.Template.HeaderMediaID
+	}
+	if mediaID != "" {
+		d.MetaMediaID, err = s.upload(ctx, r, token, mediaID)
 		if err != nil {
 			s.outcome(ctx, r, err)
 			return

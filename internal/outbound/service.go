@@ -101,11 +101,15 @@ func (s *Service) Send(ctx context.Context, r Request) (domain.Message, bool, er
 	if err := s.checkRules(r.Content, f); err != nil {
 		return domain.Message{}, false, err
 	}
-	if r.Content.MediaID != "" {
-		if !domain.ValidID(r.Content.MediaID) {
+	mediaID := r.Content.MediaID
+	if r.Content.Template != nil && r.Content.Template.HeaderMediaID != "" {
+		mediaID = r.Content.Template.HeaderMediaID
+	}
+	if mediaID != "" {
+		if !domain.ValidID(mediaID) {
 			return domain.Message{}, false, refuse("unknown_media", "media_id is not a file uploaded to this tenant")
 		}
-		if _, err := s.store.Media(ctx, r.TenantID, r.Content.MediaID); errors.Is(err, storage.ErrNotFound) {
+		if _, err := s.store.Media(ctx, r.TenantID, mediaID); errors.Is(err, storage.ErrNotFound) {
 			return domain.Message{}, false, refuse("unknown_media", "media_id is not a file uploaded to this tenant")
 		} else if err != nil {
 			return domain.Message{}, false, err
@@ -121,6 +125,9 @@ func (s *Service) Send(ctx context.Context, r Request) (domain.Message, bool, er
 	}
 	if r.Content.Interactive != nil {
 		details["interactive"] = r.Content.Interactive
+	}
+	if len(r.Content.Contacts) > 0 {
+		details["contacts"] = r.Content.Contacts
 	}
 	contextWAMID := r.Content.ReplyTo
 	if r.Content.Type == TypeReaction {
