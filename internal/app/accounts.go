@@ -52,33 +52,25 @@ func runTenant(e env, args []string) int {
 		fmt.Fprintln(e.stderr, "switchboard tenant create:", err)
 		return exitUsage
 	}
-	cfg, ok := loadConfig(e)
-	if !ok {
-		return exitUsage
-	}
-	d, err := openDB(e.ctx, cfg)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "switchboard tenant create:", err)
-		return exitError
-	}
-	defer d.close()
-	p, err := d.store.PlanByName(e.ctx, *plan)
-	if errors.Is(err, storage.ErrNotFound) {
-		fmt.Fprintf(e.stderr, "switchboard tenant create: --plan: no plan named %q\n", *plan)
-		return exitUsage
-	} else if err != nil {
-		fmt.Fprintln(e.stderr, "switchboard tenant create:", err)
-		return exitError
-	}
-	t, err := d.tenants.Create(e.ctx, cliActor, tenant.NewTenantInput{
-		Name: *name, Slug: *slug, PlanID: p.ID, AdminEmail: *adminEmail, AdminName: *adminName, AdminPassword: password,
+	return withDB(e, "tenant create", func(d *deps) int {
+		p, err := d.store.PlanByName(e.ctx, *plan)
+		if errors.Is(err, storage.ErrNotFound) {
+			fmt.Fprintf(e.stderr, "switchboard tenant create: --plan: no plan named %q\n", *plan)
+			return exitUsage
+		} else if err != nil {
+			fmt.Fprintln(e.stderr, "switchboard tenant create:", err)
+			return exitError
+		}
+		t, err := d.tenants.Create(e.ctx, cliActor, tenant.NewTenantInput{
+			Name: *name, Slug: *slug, PlanID: p.ID, AdminEmail: *adminEmail, AdminName: *adminName, AdminPassword: password,
+		})
+		if code := reportFieldError(e, "tenant create", err, map[string]string{"name": "--name", "slug": "--slug",
+			"admin_email": "--admin-email", "admin_name": "--admin-name", "admin_password": "password", "plan_id": "--plan"}); code != exitOK {
+			return code
+		}
+		fmt.Fprintln(e.stdout, t.ID)
+		return exitOK
 	})
-	if code := reportFieldError(e, "tenant create", err, map[string]string{"name": "--name", "slug": "--slug",
-		"admin_email": "--admin-email", "admin_name": "--admin-name", "admin_password": "password", "plan_id": "--plan"}); code != exitOK {
-		return code
-	}
-	fmt.Fprintln(e.stdout, t.ID)
-	return exitOK
 }
 
 func runUser(e env, args []string) int {
@@ -141,33 +133,21 @@ func createUser(e env, cmd, slug string, in tenant.NewUserInput) int {
 		return exitUsage
 	}
 	in.Password = password
-	cfg, ok := loadConfig(e)
-	if !ok {
-		return exitUsage
-	}
-	d, err := openDB(e.ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "switchboard %s: %v\n", cmd, err)
-		return exitError
-	}
-	defer d.close()
-	if slug != "" {
-		t, err := d.store.TenantBySlug(e.ctx, strings.ToLower(slug))
-		if errors.Is(err, storage.ErrNotFound) {
-			fmt.Fprintf(e.stderr, "switchboard %s: --tenant: no tenant with slug %q\n", cmd, slug)
-			return exitUsage
-		} else if err != nil {
-			fmt.Fprintf(e.stderr, "switchboard %s: %v\n", cmd, err)
-			return exitError
+	return withDB(e, cmd, func(d *deps) int {
+		if slug != "" {
+			t, code := tenantBySlug(e, d, cmd, slug)
+			if code != exitOK {
+				return code
+			}
+			in.TenantID = t.ID
 		}
-		in.TenantID = t.ID
-	}
-	id, err := d.tenants.CreateUser(e.ctx, cliActor, in)
-	if code := reportFieldError(e, cmd, err, map[string]string{"email": "--email", "name": "--name", "role": "--role", "password": "password"}); code != exitOK {
-		return code
-	}
-	fmt.Fprintln(e.stdout, id)
-	return exitOK
+		id, err := d.tenants.CreateUser(e.ctx, cliActor, in)
+		if code := reportFieldError(e, cmd, err, map[string]string{"email": "--email", "name": "--name", "role": "--role", "password": "password"}); code != exitOK {
+			return code
+		}
+		fmt.Fprintln(e.stdout, id)
+		return exitOK
+	})
 }
 
 // subcommand checks that args start with the only action the command has.

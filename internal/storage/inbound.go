@@ -41,20 +41,7 @@ func (t InboundTx) NumberByPhoneNumberID(ctx context.Context, phoneNumberID stri
 // NumbersByWABA lists the numbers of a WhatsApp Business Account, across
 // tenants (platform scope): template and account events name only the WABA.
 func (t InboundTx) NumbersByWABA(ctx context.Context, wabaID string) ([]domain.Number, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+numberColumns+numberFrom+` WHERE n.waba_id = $1 ORDER BY n.tenant_id, n.id`, wabaID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []domain.Number
-	for rows.Next() {
-		n, err := scanNumber(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return queryNumbers(ctx, t.tx, `WHERE n.waba_id = $1 ORDER BY n.tenant_id, n.id`, wabaID)
 }
 
 // ContactKey identifies a customer: their WhatsApp id, Meta's

@@ -25,6 +25,24 @@ func scanNumber(row pgx.Row) (domain.Number, error) {
 	return n, notFound(err)
 }
 
+// queryNumbers runs a query selecting numberColumns and scans every row.
+func queryNumbers(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]domain.Number, error) {
+	rows, err := tx.Query(ctx, `SELECT `+numberColumns+numberFrom+` `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Number
+	for rows.Next() {
+		n, err := scanNumber(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
 // CreateNumber adds a number to a tenant within its plan's limit. The tenant
 // row is locked so two concurrent additions cannot both pass the check.
 // A phone_number_id already connected anywhere is ErrConflict.
@@ -61,19 +79,9 @@ func (s *Store) CreateNumber(ctx context.Context, actor Actor, n domain.Number) 
 func (s *Store) ListNumbers(ctx context.Context, tenantID string) ([]domain.Number, error) {
 	var out []domain.Number
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+numberColumns+numberFrom+` WHERE n.tenant_id = $1 ORDER BY n.display_phone`, tenantID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			n, err := scanNumber(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, n)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryNumbers(ctx, tx, `WHERE n.tenant_id = $1 ORDER BY n.display_phone`, tenantID)
+		return err
 	})
 	return out, err
 }
@@ -240,19 +248,9 @@ func (s *Store) NumberForOperator(ctx context.Context, id string) (domain.Number
 func (s *Store) ListSandboxNumbers(ctx context.Context) ([]domain.Number, error) {
 	var out []domain.Number
 	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+numberColumns+numberFrom+` WHERE n.sandbox ORDER BY n.created_at`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			n, err := scanNumber(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, n)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryNumbers(ctx, tx, `WHERE n.sandbox ORDER BY n.created_at`)
+		return err
 	})
 	return out, err
 }
@@ -262,19 +260,9 @@ func (s *Store) ListSandboxNumbers(ctx context.Context) ([]domain.Number, error)
 func (s *Store) DisconnectedNumbers(ctx context.Context) ([]domain.Number, error) {
 	var out []domain.Number
 	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+numberColumns+numberFrom+` WHERE n.status = 'disconnected' ORDER BY n.updated_at DESC`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			n, err := scanNumber(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, n)
-		}
-		return rows.Err()
+		var err error
+		out, err = queryNumbers(ctx, tx, `WHERE n.status = 'disconnected' ORDER BY n.updated_at DESC`)
+		return err
 	})
 	return out, err
 }
