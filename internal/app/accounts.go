@@ -17,6 +17,9 @@ import (
 var cliActor = storage.Actor{Email: "cli"}
 
 func runTenant(e env, args []string) int {
+	if len(args) > 0 && args[0] == "stop-words" {
+		return runStopWords(e, args[1:])
+	}
 	fs := flag.NewFlagSet("tenant create", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	name := fs.String("name", "", "the company's name (required)")
@@ -186,4 +189,48 @@ func reportFieldError(e env, cmd string, err error, flags map[string]string) int
 	}
 	fmt.Fprintf(e.stderr, "switchboard %s: %v\n", cmd, err)
 	return exitError
+}
+
+// runStopWords sets the words a customer writes to stop a tenant's
+// business-initiated messages.
+func runStopWords(e env, args []string) int {
+	fs := flag.NewFlagSet("tenant stop-words", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	slug := fs.String("tenant", "", "the tenant's slug (required)")
+	words := fs.String("words", "", "comma-separated words, any language, e.g. STOP,UNSUBSCRIBE,BASTA (required)")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "Usage: switchboard tenant stop-words --tenant SLUG --words STOP,BASTA,…\n\nSets the words that, written alone by a customer, withdraw their consent at once. Prints the words kept.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagStatus(err)
+	}
+	var list []string
+	for _, w := range strings.Split(*words, ",") {
+		w = strings.ToUpper(strings.TrimSpace(w))
+		if w == "" {
+			continue
+		}
+		if len(w) > 40 || strings.ContainsAny(w, " \t\n") {
+			fmt.Fprintf(e.stderr, "switchboard tenant stop-words: --words: %q is not one word of at most 40 characters\n", w)
+			return exitUsage
+		}
+		list = append(list, w)
+	}
+	if *slug == "" || len(list) == 0 || len(list) > 50 {
+		fmt.Fprintln(e.stderr, "switchboard tenant stop-words: --tenant and --words (1 to 50 words) are required")
+		return exitUsage
+	}
+	return withDB(e, "tenant stop-words", func(d *deps) int {
+		t, code := tenantBySlug(e, d, "tenant stop-words", *slug)
+		if code != exitOK {
+			return code
+		}
+		if err := d.store.SetStopKeywords(e.ctx, cliActor, t.ID, list); err != nil {
+			fmt.Fprintln(e.stderr, "switchboard tenant stop-words:", err)
+			return exitError
+		}
+		fmt.Fprintln(e.stdout, strings.Join(list, ","))
+		return exitOK
+	})
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"github.com/jackc/pgx/v5"
 	"io"
 	"net/http"
 	"regexp"
@@ -313,5 +314,29 @@ func TestFakemetaCommandValidatesItsInput(t *testing.T) {
 	}
 	if code, _, errs := c.run("", "fakemeta", "--help"); code != 0 || !strings.Contains(errs, "Usage") {
 		t.Fatalf("--help: %d", code)
+	}
+}
+
+func TestStopWordsAreConfigurable(t *testing.T) {
+	t.Parallel()
+	c, db := newCLI(t)
+	if code, _, errs := c.run("acme-admin-password\n", "tenant", "create", "--name", "Acme", "--slug", "acme", "--admin-email", "boss@acme.test"); code != 0 {
+		t.Fatal(errs)
+	}
+	code, out, errs := c.run("", "tenant", "stop-words", "--tenant", "acme", "--words", "stop, Arrêt ,BASTA")
+	if code != 0 || out != "STOP,ARRÊT,BASTA\n" {
+		t.Fatalf("stop-words: %d %q %q", code, out, errs)
+	}
+	tn, _ := db.Store.TenantBySlug(context.Background(), "acme")
+	var words []string
+	if err := db.Store.InPlatform(context.Background(), func(tx pgx.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT stop_keywords FROM tenants WHERE id = $1`, tn.ID).Scan(&words)
+	}); err != nil || strings.Join(words, ",") != "STOP,ARRÊT,BASTA" {
+		t.Fatalf("stored: %v %v", words, err)
+	}
+	for _, bad := range [][]string{{"tenant", "stop-words", "--tenant", "acme"}, {"tenant", "stop-words", "--tenant", "acme", "--words", "two words"}, {"tenant", "stop-words", "--tenant", "nope", "--words", "STOP"}} {
+		if code, _, _ := c.run("", bad...); code != 2 {
+			t.Errorf("%v: %d", bad, code)
+		}
 	}
 }

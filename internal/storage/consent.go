@@ -72,3 +72,17 @@ func (t InboundTx) StopKeywords(ctx context.Context, tenantID string) ([]string,
 	err := t.tx.QueryRow(ctx, `SELECT stop_keywords FROM tenants WHERE id = $1`, tenantID).Scan(&kw)
 	return kw, notFound(err)
 }
+
+// SetStopKeywords replaces the words that withdraw a tenant's consent.
+func (s *Store) SetStopKeywords(ctx context.Context, actor Actor, tenantID string, words []string) error {
+	return s.InPlatform(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE tenants SET stop_keywords = $2, updated_at = now() WHERE id = $1`, tenantID, words)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return audit(ctx, tx, tenantID, actor, "tenant.stop_words", "", map[string]any{"words": words})
+	})
+}
