@@ -6,11 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"strings"
 
+	"switchboard/internal/httpx"
 	"switchboard/internal/loadgen"
 )
 
@@ -23,16 +26,30 @@ Sends Meta-shaped webhooks (text, image, location, reaction, button and list
 replies, and sent/delivered/read statuses), signed with META_APP_SECRET, at a
 constant rate. Latency is measured from each POST's intended send time, so a
 stalling server cannot hide behind a slowed-down generator. Prints the
-answers by status, the accepted rate and p50/p90/p99/p99.9/max latency.`
+answers by status, the accepted rate and p50/p90/p99/p99.9/max latency.
+
+       switchboard loadgen outbound [--messages 20000] [--rate 1000] [--recipients 1000]
+         [--fake-addr 127.0.0.1:0] [--fake-limit N] [--timeout D] [--json FILE]
+
+Benchmark B8, outbound pacing: creates a tenant and a sandbox number with
+throughput --rate in the database at DATABASE_URL, starts a fake of Meta on
+its own port that answers 130429 to any send over --fake-limit (default:
+--rate) in a sliding second, queues --messages text messages, and runs the
+real sender until every one is settled. Measured at the fake: the achieved
+rate against the limit, the fullest one-second window, 130429 answers,
+duplicates and failures. Use a database no ` + "`switchboard serve`" + ` is working on.`
 
 func runLoadgen(e env, args []string) int {
+	if len(args) > 0 && args[0] == "outbound" {
+		return runLoadgenOutbound(e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "webhooks" {
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
 			fmt.Fprintln(e.stderr, loadgenUsage)
 			return exitOK
 		}
 		if len(args) > 0 {
-			fmt.Fprintf(e.stderr, "switchboard loadgen: unknown target %q (expected: webhooks)\n", args[0])
+			fmt.Fprintf(e.stderr, "switchboard loadgen: unknown target %q (expected: webhooks or outbound)\n", args[0])
 		} else {
 			fmt.Fprintln(e.stderr, loadgenUsage)
 		}
@@ -211,4 +228,104 @@ func metaID(s string) bool {
 		}
 	}
 	return true
+}
+
+// runLoadgenOutbound is `switchboard loadgen outbound`: the pacing
+// benchmark (B8) against the database at DATABASE_URL.
+func runLoadgenOutbound(e env, args []string) int {
+	const cmd = "switchboard loadgen outbound"
+	fs := flag.NewFlagSet("loadgen outbound", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	messages := fs.Int("messages", 20000, "text messages to queue before sending starts")
+	rate := fs.Int("rate", 1000, "the number's throughput, messages per second (1 to 1000): the limit paced at")
+	recipients := fs.Int("recipients", loadgen.DefaultOutboundRecipients, "distinct customers, round robin (at most --messages)")
+	fakeAddr := fs.String("fake-addr", "127.0.0.1:0", "where the fake of Meta listens")
+	fakeLimit := fs.Int("fake-limit", 0, "the fake's messages per second per number (default: --rate)")
+	timeout := fs.Duration("timeout", 0, "give up sending after this long (default: 10 × messages/rate + 1m)")
+	jsonOut := fs.String("json", "", "also write the result as JSON to this file (- for standard output)")
+	usage := func() {
+		fmt.Fprintln(e.stderr, loadgenUsage)
+		fmt.Fprintln(e.stderr)
+		fs.SetOutput(e.stderr)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "%s: %v (see --help)\n", cmd, err)
+		return exitUsage
+	}
+	bad := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, cmd+": "+format+"\n", a...)
+		return exitUsage
+	}
+	switch {
+	case fs.NArg() > 0:
+		return bad("unexpected argument %q", fs.Arg(0))
+	case *messages < 1 || *messages > 10_000_000:
+		return bad("--messages must be from 1 to 10000000, not %d", *messages)
+	case *rate < 1 || *rate > 1000:
+		return bad("--rate must be a number's throughput from 1 to 1000 messages/s, not %d", *rate)
+	case *recipients < 1:
+		return bad("--recipients must be at least 1, not %d", *recipients)
+	case *fakeLimit < 0:
+		return bad("--fake-limit cannot be negative")
+	case *timeout < 0:
+		return bad("--timeout cannot be negative")
+	}
+	if _, _, err := net.SplitHostPort(*fakeAddr); err != nil {
+		return bad("--fake-addr must be host:port, e.g. 127.0.0.1:0")
+	}
+	var jsonFile *os.File
+	if *jsonOut != "" && *jsonOut != "-" {
+		f, err := os.Create(*jsonOut)
+		if err != nil {
+			return bad("--json: %v", err)
+		}
+		jsonFile = f
+		defer f.Close()
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitUsage
+	}
+	d, err := openDB(e.ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", cmd, err)
+		return exitError
+	}
+	defer d.close()
+
+	summary := e.stdout
+	if *jsonOut == "-" {
+		summary = e.stderr
+	}
+	res, runErr := loadgen.Outbound(e.ctx, d.store, d.numbers, loadgen.OutboundConfig{
+		Messages: *messages, Rate: *rate, Recipients: *recipients, FakeAddr: *fakeAddr, FakeThroughput: *fakeLimit,
+		Timeout: *timeout, PairRate: pairRate, PairBurst: pairBurst,
+		Logger: httpx.NewLogger(e.stderr, slog.LevelWarn, "text"),
+	}, e.stderr)
+	code := exitOK
+	if runErr != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", cmd, runErr)
+		code = exitError
+	}
+	if res.TenantID == "" {
+		return code // nothing was measured
+	}
+	res.WriteSummary(summary)
+	switch {
+	case *jsonOut == "-":
+		err = res.WriteJSON(e.stdout)
+	case jsonFile != nil:
+		err = errors.Join(res.WriteJSON(jsonFile), jsonFile.Close())
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: --json: %v\n", cmd, err)
+		code = exitError
+	}
+	return code
 }

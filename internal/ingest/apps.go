@@ -14,12 +14,12 @@ const SandboxSlug = "sandbox"
 // app, /webhooks/whatsapp/sandbox the sandbox, anything else an app the
 // operator registered (registered returns storage.ErrNotFound for none).
 func NewApps(platform, sandbox App, registered func(ctx context.Context, slug string) (id, secret, verify string, err error)) Apps {
+	sandbox.Sandbox = true
 	return func(ctx context.Context, slug string) (App, bool, error) {
 		switch slug {
 		case "":
 			return platform, true, nil
 		case SandboxSlug:
-			sandbox.Sandbox = true
 			return sandbox, true, nil
 		}
 		id, secret, verify, err := registered(ctx, slug)
