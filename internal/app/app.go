@@ -50,6 +50,7 @@ func commands() []command {
 		{"webhooks", "replay failed webhook events (replay)", runWebhooks},
 		{"loadgen", "generate load against a running server (webhooks)", runLoadgen},
 		{"fakemeta", "serve a fake of Meta's WhatsApp Cloud API on its own", runFakemeta},
+		{"routing", "simulate the routing rule on a scenario file (simulate FILE)", runRouting},
 		{"version", "print the version", func(e env, _ []string) int { fmt.Fprintln(e.stdout, "switchboard", version); return exitOK }},
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -338,5 +340,27 @@ func TestStopWordsAreConfigurable(t *testing.T) {
 		if code, _, _ := c.run("", bad...); code != 2 {
 			t.Errorf("%v: %d", bad, code)
 		}
+	}
+}
+
+func TestRoutingSimulate(t *testing.T) {
+	t.Parallel()
+	c := &cli{t: t, env: map[string]string{}}
+	want, err := os.ReadFile("../router/testdata/e1.out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := c.run("", "routing", "simulate", "../router/testdata/e1.json"); code != 0 || out != string(want) {
+		t.Fatalf("simulate E1: %d %q %q, want %q", code, out, errs, want)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte("{not a scenario"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := c.run("", "routing", "simulate", bad); code != 2 || errs == "" {
+		t.Fatalf("bad file: %d %q", code, errs)
+	}
+	if code, _, _ := c.run("", "routing", "simulate", "--help"); code != 0 {
+		t.Fatalf("--help: %d", code)
 	}
 }
