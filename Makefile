@@ -100,6 +100,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 3 ./...
 	echo "==> deploy/bench/webhooks.sh  (B0 pgbench baseline, B1 webhook ingest)"
 	GO="$(GO)" deploy/bench/webhooks.sh
+	GO="$(GO)" deploy/bench/outbound.sh
 
 clean:
 	rm -rf bin

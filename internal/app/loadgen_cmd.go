@@ -288,44 +288,36 @@ func runLoadgenOutbound(e env, args []string) int {
 		jsonFile = f
 		defer f.Close()
 	}
-	cfg, ok := loadConfig(e)
-	if !ok {
-		return exitUsage
-	}
-	d, err := openDB(e.ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\n", cmd, err)
-		return exitError
-	}
-	defer d.close()
-
-	summary := e.stdout
-	if *jsonOut == "-" {
-		summary = e.stderr
-	}
-	res, runErr := loadgen.Outbound(e.ctx, d.store, d.numbers, loadgen.OutboundConfig{
-		Messages: *messages, Rate: *rate, Recipients: *recipients, FakeAddr: *fakeAddr, FakeThroughput: *fakeLimit,
-		Timeout: *timeout, PairRate: pairRate, PairBurst: pairBurst,
-		Logger: httpx.NewLogger(e.stderr, slog.LevelWarn, "text"),
-	}, e.stderr)
-	code := exitOK
-	if runErr != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\n", cmd, runErr)
-		code = exitError
-	}
-	if res.TenantID == "" {
-		return code // nothing was measured
-	}
-	res.WriteSummary(summary)
-	switch {
-	case *jsonOut == "-":
-		err = res.WriteJSON(e.stdout)
-	case jsonFile != nil:
-		err = errors.Join(res.WriteJSON(jsonFile), jsonFile.Close())
-	}
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: --json: %v\n", cmd, err)
-		code = exitError
-	}
-	return code
+	return withDB(e, "loadgen outbound", func(d *deps) int {
+		summary := e.stdout
+		if *jsonOut == "-" {
+			summary = e.stderr
+		}
+		res, runErr := loadgen.Outbound(e.ctx, d.store, d.numbers, loadgen.OutboundConfig{
+			Messages: *messages, Rate: *rate, Recipients: *recipients, FakeAddr: *fakeAddr, FakeThroughput: *fakeLimit,
+			Timeout: *timeout, PairRate: pairRate, PairBurst: pairBurst,
+			Logger: httpx.NewLogger(e.stderr, slog.LevelWarn, "text"),
+		}, e.stderr)
+		code := exitOK
+		if runErr != nil {
+			fmt.Fprintf(e.stderr, "%s: %v\n", cmd, runErr)
+			code = exitError
+		}
+		if res.TenantID == "" {
+			return code // nothing was measured
+		}
+		res.WriteSummary(summary)
+		var err error
+		switch {
+		case *jsonOut == "-":
+			err = res.WriteJSON(e.stdout)
+		case jsonFile != nil:
+			err = errors.Join(res.WriteJSON(jsonFile), jsonFile.Close())
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "%s: --json: %v\n", cmd, err)
+			code = exitError
+		}
+		return code
+	})
 }

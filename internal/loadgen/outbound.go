@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/domain"
+	"switchboard/internal/inbound"
 	"switchboard/internal/number"
 	send "switchboard/internal/outbound"
 	"switchboard/internal/storage"
@@ -237,6 +238,7 @@ func Outbound(ctx context.Context, store *storage.Store, numbers *number.Service
 	// No media is sent, so the Sender needs no blob store.
 	sender := send.NewSender(store, send.GraphTransport{Client: func(domain.Number) *graph.Client { return client }},
 		nil, numbers.AccessToken, cfg.Logger, cfg.PairRate, cfg.PairBurst)
+	sender.ApplyStatuses = inbound.ApplyRecordedStatuses // as serve does
 	if cfg.Tune != nil {
 		cfg.Tune(sender)
 	}
@@ -302,7 +304,7 @@ func outboundNumber(ctx context.Context, store *storage.Store, numbers *number.S
 
 // enqueueOutbound opens each recipient's 24-hour window (as the inbound
 // processor would on a customer's message) and queues the messages round
-// robin, many per transaction: the outbox rows the Sender claims are the
+// robin, 500 per transaction: the outbox rows the Sender claims are the
 // same as Service.Send's, without one commit per message.
 func enqueueOutbound(ctx context.Context, store *storage.Store, n domain.Number, run string, recipients []string, count int) error {
 	contacts := make([]string, len(recipients))
@@ -331,21 +333,37 @@ func enqueueOutbound(ctx context.Context, store *storage.Store, n domain.Number,
 			return fmt.Errorf("loadgen: open the recipients' windows: %w", err)
 		}
 	}
-	for lo := 0; lo < count; lo += batch {
-		err := store.InTenant(ctx, n.TenantID, func(tx pgx.Tx) error {
-			itx := storage.Inbound(tx)
-			for i := lo; i < min(lo+batch, count); i++ {
-				c := send.Content{Type: send.TypeText, Text: fmt.Sprintf("B8 %s message %d", run, i)}
-				if _, _, err := itx.EnqueueOutbound(ctx, storage.Outgoing{TenantID: n.TenantID, NumberID: n.ID,
-					ContactID: contacts[i%len(contacts)], Type: c.Type, Text: c.Text, Sender: "loadgen", Payload: c}); err != nil {
-					return err
+	// Four writers, each with its own recipients (no two touch one
+	// conversation), so queueing waits on fewer commits.
+	const writers = 4
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			var mine []int
+			for i := range count {
+				if (i%len(contacts))%writers == w {
+					mine = append(mine, i)
 				}
 			}
-			return nil
+			for lo := 0; lo < len(mine) && errs[w] == nil; lo += batch {
+				errs[w] = store.InTenant(ctx, n.TenantID, func(tx pgx.Tx) error {
+					itx := storage.Inbound(tx)
+					for _, i := range mine[lo:min(lo+batch, len(mine))] {
+						c := send.Content{Type: send.TypeText, Text: fmt.Sprintf("B8 %s message %d", run, i)}
+						if _, _, err := itx.EnqueueOutbound(ctx, storage.Outgoing{TenantID: n.TenantID, NumberID: n.ID,
+							ContactID: contacts[i%len(contacts)], Type: c.Type, Text: c.Text, Sender: "loadgen", Payload: c}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			}
 		})
-		if err != nil {
-			return fmt.Errorf("loadgen: queue messages: %w", err)
-		}
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("loadgen: queue messages: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// windowSpan is Meta's one-second throughput window plus a margin for
+// jitter between our send and Meta's count.
+const windowSpan = 1010 * time.Millisecond
+
 // bucket is a token bucket: rate tokens a second, up to burst at once. Meta
 // enforces throughput per number and a pair rate per (number, recipient);
 // pacing here keeps us under both instead of learning from 130429s.
@@ -42,14 +46,6 @@ func (b *bucket) reserve(now time.Time) time.Duration {
 	return wait
 }
 
-// setRate changes the rate (a number's throughput edited by an admin).
-func (b *bucket) setRate(rate, burst float64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.rate, b.burst = rate, burst
-	b.tokens = min(b.tokens, burst)
-}
-
 func (b *bucket) pause(until time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -58,11 +54,61 @@ func (b *bucket) pause(until time.Time) {
 	}
 }
 
-// pacer holds the buckets of every number and recipient this process sends
-// to. Recipient buckets are dropped when idle, so memory stays bounded.
+// window holds a number's last send times: at most n sends in any sliding
+// span, which is what Meta counts (a token bucket would allow its burst on
+// top of the rate within one second, and Meta answers 130429 to that).
+type window struct {
+	mu    sync.Mutex
+	span  time.Duration
+	times []time.Time // ring buffer of the last len(times) reservations
+	next  int
+	last  time.Time // reservations only move forward in time
+	// pausedUntil stops the number after Meta said 130429 (too fast).
+	pausedUntil time.Time
+}
+
+func newWindow(n int, span time.Duration) *window {
+	return &window{span: span, times: make([]time.Time, max(1, n))}
+}
+
+// reserve books the earliest moment a send may go and returns the wait.
+func (w *window) reserve(now time.Time) time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	at := now
+	// The send len(times) reservations ago must be more than span old.
+	if oldest := w.times[w.next]; !oldest.IsZero() && oldest.Add(w.span).After(at) {
+		at = oldest.Add(w.span)
+	}
+	if w.pausedUntil.After(at) {
+		at = w.pausedUntil
+	}
+	// In order: then any span holds at most len(times) reservations.
+	if w.last.After(at) {
+		at = w.last
+	}
+	w.last = at
+	w.times[w.next] = at
+	w.next = (w.next + 1) % len(w.times)
+	return at.Sub(now)
+}
+
+func (w *window) pause(until time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if until.After(w.pausedUntil) {
+		w.pausedUntil = until
+	}
+}
+
+// pacer holds the send windows of every number and the pair-rate buckets of
+// every recipient this process sends to. Recipient buckets are dropped when
+// idle, so memory stays bounded.
+
 type pacer struct {
 	mu        sync.Mutex
-	numbers   map[string]*bucket
+	numbers   map[string]*window
+	rates     map[string]int
 	pairs     map[string]*bucket
 	pairRate  float64
 	pairBurst float64
@@ -70,7 +116,7 @@ type pacer struct {
 }
 
 func newPacer(pairRate, pairBurst float64) *pacer {
-	return &pacer{numbers: map[string]*bucket{}, pairs: map[string]*bucket{}, pairRate: pairRate, pairBurst: pairBurst}
+	return &pacer{numbers: map[string]*window{}, rates: map[string]int{}, pairs: map[string]*bucket{}, pairRate: pairRate, pairBurst: pairBurst}
 }
 
 // wait blocks until the number and the recipient may take one more message.
@@ -78,13 +124,11 @@ func (p *pacer) wait(ctx context.Context, numberID string, throughput int, recip
 	now := time.Now()
 	p.mu.Lock()
 	nb := p.numbers[numberID]
-	if nb == nil {
-		// Burst of a tenth of a second's worth: the rate holds over any
-		// window, not just on average.
-		nb = newBucket(float64(throughput), max(1, float64(throughput)/10), now)
-		p.numbers[numberID] = nb
-	} else if nb.rate != float64(throughput) {
-		nb.setRate(float64(throughput), max(1, float64(throughput)/10))
+	if nb == nil || p.rates[numberID] != throughput {
+		// A little over a second per throughput sends: the network may
+		// bunch sends up on their way to Meta, whose window is strict.
+		nb = newWindow(throughput, windowSpan)
+		p.numbers[numberID], p.rates[numberID] = nb, throughput
 	}
 	var pb *bucket
 	if p.pairRate > 0 {

@@ -87,7 +87,7 @@ func NewSender(store *storage.Store, transport Transport, blobs blob.Store, toke
 	logger *slog.Logger, pairRate float64, pairBurst float64) *Sender {
 	return &Sender{store: store, transport: transport, blobs: blobs, token: token, logger: logger,
 		pacer: newPacer(pairRate, pairBurst), wake: make(chan struct{}, 1),
-		Workers: 8, Lease: 30 * time.Second, MaxAttempts: 8, BackoffBase: time.Second, BackoffCap: 5 * time.Minute,
+		Workers: 16, Lease: 30 * time.Second, MaxAttempts: 8, BackoffBase: time.Second, BackoffCap: 5 * time.Minute,
 		TooFastPause: 2 * time.Second}
 }
 
@@ -127,9 +127,9 @@ func (s *Sender) Run(ctx context.Context) {
 // each number's rows within a batch.
 func (s *Sender) Drain(ctx context.Context) {
 	for ctx.Err() == nil {
-		// Claim what can go out within a lease, not more: pacing makes rows
-		// wait, and a row past its lease would be marked uncertain.
-		rows, err := s.store.ClaimOutbox(ctx, max(1, s.Workers)*2, s.Lease)
+		// Claim a few batches' worth: the lease is renewed just before each
+		// send, so a row paced for a while is not marked uncertain.
+		rows, err := s.store.ClaimOutbox(ctx, max(1, s.Workers)*4, s.Lease)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.logger.Error("outbox: claim", "error", err)
@@ -139,15 +139,17 @@ func (s *Sender) Drain(ctx context.Context) {
 		if len(rows) == 0 {
 			return
 		}
-		// One goroutine per number keeps a conversation's messages in
-		// order; numbers proceed in parallel up to Workers.
+		// One goroutine per recipient of a number keeps a conversation's
+		// messages in order; recipients (and numbers) proceed in parallel,
+		// up to Workers, paced together per number.
 		byNumber := map[string][]storage.OutboxRow{}
 		var order []string
 		for _, r := range rows {
-			if _, ok := byNumber[r.Number.ID]; !ok {
-				order = append(order, r.Number.ID)
+			key := r.Number.ID + "|" + r.Recipient
+			if _, ok := byNumber[key]; !ok {
+				order = append(order, key)
 			}
-			byNumber[r.Number.ID] = append(byNumber[r.Number.ID], r)
+			byNumber[key] = append(byNumber[key], r)
 		}
 		sem := make(chan struct{}, max(1, s.Workers))
 		var wg sync.WaitGroup
@@ -176,10 +178,8 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 		s.fail(ctx, r, nil, "access token cannot be decrypted", "replace the number's access token")
 		return
 	}
-	if err := s.pacer.wait(ctx, r.Number.ID, r.Number.Throughput, r.Recipient); err != nil {
-		s.retry(ctx, r, 0, "stopped before sending")
-		return
-	}
+	// The lease is renewed first, so that nothing stands between the
+	// pacer's go-ahead and the request: Meta counts arrivals.
 	if ok, err := s.store.RenewLease(ctx, r, s.Lease); err != nil || !ok {
 		if err != nil {
 			s.logger.Error("outbox: renew lease", "outbox_id", r.ID, "error", err)
@@ -188,6 +188,10 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 		return
 	}
 	d := Delivery{Recipient: r.Recipient, Content: c, Reference: "sb:" + r.MessageID}
+	if err := s.pacer.wait(ctx, r.Number.ID, r.Number.Throughput, r.Recipient); err != nil {
+		s.retry(ctx, r, 0, "stopped before sending")
+		return
+	}
 	mediaID := c.MediaID
 	if c.Template != nil && c.Template.HeaderMediaID != "" {
 		mediaID = c.Template.HeaderMediaID
