@@ -34,7 +34,7 @@ func routes(d Deps, rd routeDeps) http.Handler {
 
 	// Machine endpoints: no session, no language.
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	r.Get("/readyz", readiness(d.Pool, d.Redis))
+	r.Get("/readyz", readiness(d.Pool, d.Redis, d.Logger))
 	r.Handle("/metrics", d.Metrics.Handler())
 	r.Handle("/static/*", d.Assets.Handler())
 

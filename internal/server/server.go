@@ -133,8 +133,9 @@ func titleFor(status int) string {
 	}
 }
 
-// readiness reports which dependency is unreachable.
-func readiness(pool *pgxpool.Pool, rdb *redis.Client) http.HandlerFunc {
+// readiness reports which dependency is unreachable: by name only, for
+// anyone may ask; the driver's error goes to the log.
+func readiness(pool *pgxpool.Pool, rdb *redis.Client, logger *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -142,10 +143,12 @@ func readiness(pool *pgxpool.Pool, rdb *redis.Client) http.HandlerFunc {
 		w.Header().Set("Cache-Control", "no-store")
 		var down []string
 		if err := pool.Ping(ctx); err != nil {
-			down = append(down, "postgres: "+err.Error())
+			logger.WarnContext(ctx, "not ready: postgres", "error", err)
+			down = append(down, "postgres")
 		}
 		if err := rdb.Ping(ctx).Err(); err != nil {
-			down = append(down, "redis: "+err.Error())
+			logger.WarnContext(ctx, "not ready: redis", "error", err)
+			down = append(down, "redis")
 		}
 		if len(down) > 0 {
 			w.WriteHeader(http.StatusServiceUnavailable)
