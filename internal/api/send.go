@@ -1,7 +1,6 @@
 package api
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -147,7 +146,7 @@ func handleUpload(d Deps) http.HandlerFunc {
 			writeError(w, http.StatusUnprocessableEntity, code, problem)
 			return
 		}
-		id := newUUID()
+		id := domain.NewID()
 		sum := sha256.New()
 		size, err := d.Blobs.Put(r.Context(), tenantID+"/"+id, io.TeeReader(file, sum))
 		if err != nil {
@@ -166,15 +165,6 @@ func handleUpload(d Deps) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusCreated, mediaJSON{ID: id, MimeType: mimeType, Filename: filename, Size: &size, SHA256: m.SHA256})
 	}
-}
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // maxUpload is Meta's largest file (documents, 100 MB).

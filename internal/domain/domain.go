@@ -4,6 +4,8 @@
 package domain
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"regexp"
 	"time"
 )
@@ -214,4 +216,25 @@ type Message struct {
 	ErrorDetails string
 	Timestamp    time.Time // WhatsApp's, which orders the conversation
 	CreatedAt    time.Time
+}
+
+// Digits keeps only the digits of s: phone numbers as Meta compares them.
+func Digits(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			out = append(out, s[i])
+		}
+	}
+	return string(out)
+}
+
+// NewID returns a random (version 4) UUID in the canonical form of ids.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -76,7 +76,7 @@ func applyAccount(ctx context.Context, tx storage.InboundTx, ev storage.WebhookE
 		// The event names the display number; match it within the WABA.
 		var target *domain.Number
 		for i := range numbers {
-			if digits(numbers[i].DisplayPhone) == digits(q.DisplayPhoneNumber) {
+			if domain.Digits(numbers[i].DisplayPhone) == domain.Digits(q.DisplayPhoneNumber) {
 				target = &numbers[i]
 			}
 		}
@@ -149,14 +149,4 @@ func tenantsOf(numbers []domain.Number) []string {
 		}
 	}
 	return out
-}
-
-func digits(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			out = append(out, s[i])
-		}
-	}
-	return string(out)
 }

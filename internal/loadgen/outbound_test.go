@@ -36,10 +36,9 @@ func runOutbound(t *testing.T, cfg loadgen.OutboundConfig) loadgen.OutboundResul
 
 // The real Sender against the fake on its own port: every message reaches
 // the fake exactly once, recorded with the wamid the fake gave it, and the
-// Sender's token bucket (rate 100/s, burst 10) never puts more than
-// rate + burst requests in any one second. The fake allows one more than
-// that, so a refusal here would be the Sender's fault. (A request may
-// arrive just after its token, so the bound is rate + burst + 1.)
+// Sender's pacing (a window of the last 100 sends per 1.01 s) never puts
+// more than the rate in any one second. The fake allows a margin above
+// that (rate + burst + 1), so a refusal here would be the Sender's fault.
 func TestOutboundPacingStaysWithinRatePlusBurst(t *testing.T) {
 	t.Parallel()
 	const rate, burst, messages = 100, 10, 300

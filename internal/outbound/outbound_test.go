@@ -2,8 +2,6 @@ package outbound_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"github.com/jackc/pgx/v5"
 	"strings"
@@ -383,7 +381,7 @@ func TestMediaAndContactCardsGoThroughTheSandbox(t *testing.T) {
 	}
 	var ids []string
 	for _, f := range files {
-		id := newID(t)
+		id := domain.NewID()
 		size := int64(len(f.data))
 		if _, err := app.Blobs.Put(ctx, n.TenantID+"/"+id, strings.NewReader(string(f.data))); err != nil {
 			t.Fatal(err)
@@ -440,14 +438,4 @@ func TestMediaAndContactCardsGoThroughTheSandbox(t *testing.T) {
 	if !strings.Contains(string(got["contacts"]), "Ufficio fatture") {
 		t.Errorf("contact card: %q", got["contacts"])
 	}
-}
-
-func newID(t *testing.T) string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -10,9 +10,9 @@ import (
 // jitter between our send and Meta's count.
 const windowSpan = 1010 * time.Millisecond
 
-// bucket is a token bucket: rate tokens a second, up to burst at once. Meta
-// enforces throughput per number and a pair rate per (number, recipient);
-// pacing here keeps us under both instead of learning from 130429s.
+// bucket is a token bucket: rate tokens a second, up to burst at once. It
+// paces each (number, recipient) pair, for Meta's pair rate; numbers use a
+// window (below), because Meta's throughput limit allows no burst.
 type bucket struct {
 	mu     sync.Mutex
 	rate   float64

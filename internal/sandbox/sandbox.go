@@ -58,7 +58,7 @@ func (s *Sandbox) Register(n domain.Number) {
 		s.logger.Error("sandbox: open token", "number_id", n.ID, "error", err)
 		return
 	}
-	if err := s.Fake.AddNumber(fakemeta.Number{PhoneNumberID: n.PhoneNumberID, DisplayPhoneNumber: digits(n.DisplayPhone),
+	if err := s.Fake.AddNumber(fakemeta.Number{PhoneNumberID: n.PhoneNumberID, DisplayPhoneNumber: domain.Digits(n.DisplayPhone),
 		WABAID: n.WABAID, AccessToken: token}); err != nil {
 		s.logger.Error("sandbox: register number", "number_id", n.ID, "error", err)
 	}
@@ -83,16 +83,6 @@ func (s *Sandbox) Sync(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
-}
-
-func digits(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			out = append(out, s[i])
-		}
-	}
-	return string(out)
 }
 
 func randomToken() string {
