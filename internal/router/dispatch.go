@@ -81,6 +81,13 @@ func (r *Router) SetCapacity(at time.Time, agentID string, capacity int) ([]Outc
 // Arrive puts a new conversation on the number in the queue at time at, with
 // its contact's priority, and assigns it at once if it has a candidate.
 func (r *Router) Arrive(at time.Time, conversationID, numberID string, contactPriority int) ([]Outcome, error) {
+	return r.ArriveSince(at, at, conversationID, numberID, contactPriority)
+}
+
+// ArriveSince is Arrive for a conversation that entered the queue at arrived,
+// before the router heard of it at at (the live dispatcher learns of an
+// arrival a few milliseconds after it was stored, or after a restart).
+func (r *Router) ArriveSince(at, arrived time.Time, conversationID, numberID string, contactPriority int) ([]Outcome, error) {
 	if conversationID == "" {
 		return nil, errors.New("a conversation needs an id")
 	}
@@ -91,7 +98,7 @@ func (r *Router) Arrive(at time.Time, conversationID, numberID string, contactPr
 	if n == nil {
 		return nil, fmt.Errorf("%w %q", ErrUnknownNumber, numberID)
 	}
-	c := &conversation{id: conversationID, number: n, priority: contactPriority, arrival: at, target: n.group, idx: -1}
+	c := &conversation{id: conversationID, number: n, priority: contactPriority, arrival: arrived, target: n.group, idx: -1}
 	r.convs[c.id] = c
 	r.enqueue(c)
 	r.dispatch(at)

@@ -105,7 +105,8 @@ func (t InboundTx) ChangeContactNumber(ctx context.Context, tenantID, contactID,
 }
 
 // OpenConversation returns the open conversation of a contact on a number,
-// opening a new one (queued) when there is none.
+// opening a new one when there is none: queued, with a command that tells
+// the tenant's dispatcher it arrived.
 func (t InboundTx) OpenConversation(ctx context.Context, tenantID, numberID, contactID string) (string, error) {
 	for attempt := 0; attempt < 2; attempt++ {
 		var id string
@@ -117,10 +118,12 @@ func (t InboundTx) OpenConversation(ctx context.Context, tenantID, numberID, con
 		if err != pgx.ErrNoRows {
 			return "", err
 		}
-		err = t.tx.QueryRow(ctx, `INSERT INTO conversations (tenant_id, number_id, contact_id, status)
-			VALUES ($1, $2, $3, 'queued') ON CONFLICT DO NOTHING RETURNING id`, tenantID, numberID, contactID).Scan(&id)
+		err = t.tx.QueryRow(ctx, `INSERT INTO conversations (tenant_id, number_id, contact_id, status, queued_at)
+			VALUES ($1, $2, $3, 'queued', now()) ON CONFLICT DO NOTHING RETURNING id`, tenantID, numberID, contactID).Scan(&id)
 		if err == nil {
-			return id, nil
+			// The router hears of it when this transaction commits.
+			_, err = enqueueRouting(ctx, t.tx, tenantID, RoutingCommand{Kind: CmdArrive, ConversationID: id})
+			return id, err
 		}
 		if err != pgx.ErrNoRows {
 			return "", err

@@ -32,6 +32,12 @@ var tenantTables = map[string]string{
 	"consent_events":   "tenant_id",
 	"templates":        "tenant_id",
 	"outbox":           "tenant_id",
+	"skillsets":        "tenant_id",
+	"skillset_members": "tenant_id",
+	"number_skillsets": "tenant_id",
+	"routing_events":   "tenant_id",
+	"routing_commands": "tenant_id",
+	"routing_leases":   "tenant_id",
 }
 
 // seedInbound gives a tenant one row in every inbound table, written in
@@ -71,6 +77,12 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 			`INSERT INTO consent_events (tenant_id, contact_id, consent, source) VALUES ($1, '` + contactID + `', 'granted', 'verbal')`,
 			`INSERT INTO templates (tenant_id, waba_id, name, language) VALUES ($1, '1', 'welcome', 'en')`,
 			`INSERT INTO outbox (tenant_id, message_id, number_id, recipient, payload) SELECT $1, id, '` + numberID + `', '1', '{}' FROM messages WHERE tenant_id = $1`,
+			`INSERT INTO skillsets (tenant_id, name) VALUES ($1, 'Sales')`,
+			`INSERT INTO skillset_members (tenant_id, skillset_id, user_id) SELECT $1, s.id, u.id FROM skillsets s, users u WHERE s.tenant_id = $1 AND u.tenant_id = $1`,
+			`INSERT INTO number_skillsets (tenant_id, number_id, skillset_id) SELECT $1, '` + numberID + `', id FROM skillsets WHERE tenant_id = $1`,
+			`INSERT INTO routing_events (tenant_id, conversation_id, kind) VALUES ($1, '` + convID + `', 'queued')`,
+			`INSERT INTO routing_commands (tenant_id, kind, conversation_id) VALUES ($1, 'arrive', '` + convID + `')`,
+			`INSERT INTO routing_leases (tenant_id, holder, epoch, expires_at) VALUES ($1, 'test', 1, now())`,
 		} {
 			if _, err := tx.Exec(ctx, q, tenantID); err != nil {
 				return err

@@ -1,0 +1,370 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/router"
+)
+
+// RoutingChannel is the Postgres NOTIFY channel that wakes a tenant's
+// dispatcher; the payload is the tenant's id. A notification is sent on
+// commit, so the dispatcher never wakes before the command is visible.
+const RoutingChannel = "switchboard_routing"
+
+// Routing command kinds (routing_commands.kind).
+const (
+	CmdArrive           = "arrive"
+	CmdClose            = "close"
+	CmdTransferAgent    = "transfer_agent"
+	CmdTransferSkillset = "transfer_skillset"
+	CmdPresence         = "presence"
+	CmdReload           = "reload"
+)
+
+// RoutingCommand asks the tenant's dispatcher to do something. The
+// dispatcher is the only writer of a conversation's routing state.
+type RoutingCommand struct {
+	ID             int64
+	Kind           string
+	ConversationID string
+	AgentID        string
+	SkillsetID     string
+	Actor          string
+	CreatedAt      time.Time
+	// Filled for arrivals, from the conversation as stored.
+	Status          string
+	NumberID        string
+	ContactPriority int
+	QueuedAt        time.Time
+}
+
+// RoutingSettings are the tenant's routing options.
+type RoutingSettings struct {
+	DefaultCapacity  int
+	RequeueOnOffline bool
+	RequeueGrace     time.Duration
+}
+
+// RoutingState is everything a dispatcher needs to rebuild a tenant's
+// router: the configuration and every open conversation.
+type RoutingState struct {
+	Settings RoutingSettings
+	Config   router.Config
+	Open     []router.Open
+	// Names of agents, skillsets and numbers, for explanations people read.
+	Names map[string]string
+}
+
+func uuidOrNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// EnqueueRouting inserts a command for the tenant's dispatcher and wakes it.
+func (s *Store) EnqueueRouting(ctx context.Context, tenantID string, c RoutingCommand) (int64, error) {
+	var id int64
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		var err error
+		id, err = enqueueRouting(ctx, tx, tenantID, c)
+		return err
+	})
+	return id, err
+}
+
+func enqueueRouting(ctx context.Context, tx pgx.Tx, tenantID string, c RoutingCommand) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO routing_commands (tenant_id, kind, conversation_id, agent_id, skillset_id, actor)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		tenantID, c.Kind, uuidOrNil(c.ConversationID), uuidOrNil(c.AgentID), uuidOrNil(c.SkillsetID), c.Actor).Scan(&id)
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.Exec(ctx, `SELECT pg_notify($1, $2)`, RoutingChannel, tenantID)
+	return id, err
+}
+
+// RoutingCommandResult reports whether a command was applied and, if the
+// dispatcher refused it, why.
+func (s *Store) RoutingCommandResult(ctx context.Context, tenantID string, id int64) (done bool, refusal string, err error) {
+	err = s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT done_at IS NOT NULL, error FROM routing_commands WHERE tenant_id = $1 AND id = $2`,
+			tenantID, id).Scan(&done, &refusal)
+	})
+	return done, refusal, notFound(err)
+}
+
+// LoadRouting reads a tenant's routing state in one snapshot.
+func (s *Store) LoadRouting(ctx context.Context, tenantID string) (RoutingState, error) {
+	st := RoutingState{Names: map[string]string{}}
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`); err != nil {
+			return err
+		}
+		var grace int
+		if err := tx.QueryRow(ctx, `SELECT default_capacity, requeue_on_offline, requeue_grace_seconds FROM tenants WHERE id = $1`,
+			tenantID).Scan(&st.Settings.DefaultCapacity, &st.Settings.RequeueOnOffline, &grace); err != nil {
+			return notFound(err)
+		}
+		st.Settings.RequeueGrace = time.Duration(grace) * time.Second
+		st.Config.RequeueOnOffline = st.Settings.RequeueOnOffline
+		return loadRoutingConfig(ctx, tx, tenantID, &st)
+	})
+	return st, err
+}
+
+func loadRoutingConfig(ctx context.Context, tx pgx.Tx, tenantID string, st *RoutingState) error {
+	rows, err := tx.Query(ctx, `SELECT id, CASE WHEN name <> '' THEN name ELSE email END, coalesce(capacity, $2), last_assigned_at
+		FROM users WHERE tenant_id = $1 AND role = 'agent' AND active ORDER BY id`, tenantID, st.Settings.DefaultCapacity)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var a router.Agent
+		var name string
+		var last *time.Time
+		if err := rows.Scan(&a.ID, &name, &a.Capacity, &last); err != nil {
+			return err
+		}
+		if last != nil {
+			a.LastAssignedAt = *last
+		}
+		st.Config.Agents = append(st.Config.Agents, a)
+		st.Names[a.ID] = name
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	agents := make(map[string]bool, len(st.Config.Agents))
+	for _, a := range st.Config.Agents {
+		agents[a.ID] = true
+	}
+
+	rows, err = tx.Query(ctx, `SELECT s.id, s.name, m.user_id, coalesce(m.priority, 0)
+		FROM skillsets s LEFT JOIN skillset_members m ON m.skillset_id = s.id AND m.tenant_id = s.tenant_id
+		WHERE s.tenant_id = $1 ORDER BY s.id, m.user_id`, tenantID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id, name string
+		var user *string
+		var prio int
+		if err := rows.Scan(&id, &name, &user, &prio); err != nil {
+			return err
+		}
+		if n := len(st.Config.Skillsets); n == 0 || st.Config.Skillsets[n-1].ID != id {
+			st.Config.Skillsets = append(st.Config.Skillsets, router.Skillset{ID: id})
+			st.Names[id] = name
+		}
+		// Members who are not active agents (deactivated, or admins) are
+		// not routed to; their membership stays for when they return.
+		if user != nil && agents[*user] {
+			ss := &st.Config.Skillsets[len(st.Config.Skillsets)-1]
+			ss.Members = append(ss.Members, router.Member{Agent: *user, Priority: prio})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	rows, err = tx.Query(ctx, `SELECT n.id, n.display_phone, l.skillset_id, coalesce(l.priority, 0)
+		FROM numbers n LEFT JOIN number_skillsets l ON l.number_id = n.id AND l.tenant_id = n.tenant_id
+		WHERE n.tenant_id = $1 ORDER BY n.id, l.priority DESC, l.skillset_id`, tenantID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id, phone string
+		var skillset *string
+		var prio int
+		if err := rows.Scan(&id, &phone, &skillset, &prio); err != nil {
+			return err
+		}
+		if n := len(st.Config.Numbers); n == 0 || st.Config.Numbers[n-1].ID != id {
+			st.Config.Numbers = append(st.Config.Numbers, router.Number{ID: id})
+			st.Names[id] = phone
+		}
+		if skillset != nil {
+			nn := &st.Config.Numbers[len(st.Config.Numbers)-1]
+			nn.Skillsets = append(nn.Skillsets, router.Link{Skillset: *skillset, Priority: prio})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	rows, err = tx.Query(ctx, `SELECT c.id, c.number_id, coalesce(c.target_skillset_id::text, ''),
+			CASE WHEN c.status = 'assigned' THEN coalesce(c.assigned_agent_id::text, '') ELSE '' END,
+			ct.priority, coalesce(c.queued_at, c.created_at)
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id AND ct.tenant_id = c.tenant_id
+		WHERE c.tenant_id = $1 AND c.status IN ('queued', 'assigned')`, tenantID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var o router.Open
+		if err := rows.Scan(&o.ID, &o.Number, &o.Skillset, &o.Agent, &o.ContactPriority, &o.ArrivedAt); err != nil {
+			return err
+		}
+		st.Open = append(st.Open, o)
+	}
+	return rows.Err()
+}
+
+// ErrLeaseLost is returned by InRouting when this dispatcher no longer holds
+// the tenant's lease: another instance took over, and this one must stop.
+var ErrLeaseLost = errors.New("routing lease lost")
+
+// RoutingTx is the dispatcher's transaction: it holds the tenant's lease
+// row (FOR SHARE) for its whole life, so a takeover waits for it to end and
+// a stale dispatcher can never write.
+type RoutingTx struct {
+	tx       pgx.Tx
+	tenantID string
+}
+
+// InRouting runs fn in a tenant transaction fenced by the lease (holder, epoch).
+func (s *Store) InRouting(ctx context.Context, tenantID, holder string, epoch int64, fn func(RoutingTx) error) error {
+	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		var ok bool
+		err := tx.QueryRow(ctx, `SELECT true FROM routing_leases WHERE tenant_id = $1 AND holder = $2 AND epoch = $3
+			AND expires_at > now() FOR SHARE`, tenantID, holder, epoch).Scan(&ok)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrLeaseLost
+		}
+		if err != nil {
+			return err
+		}
+		return fn(RoutingTx{tx: tx, tenantID: tenantID})
+	})
+}
+
+// Pending returns the commands not yet applied, oldest first, with what an
+// arrival needs from its conversation.
+func (t RoutingTx) Pending(ctx context.Context, limit int) ([]RoutingCommand, error) {
+	rows, err := t.tx.Query(ctx, `SELECT r.id, r.kind, coalesce(r.conversation_id::text, ''), coalesce(r.agent_id::text, ''),
+			coalesce(r.skillset_id::text, ''), r.actor, r.created_at,
+			coalesce(c.status, ''), coalesce(c.number_id::text, ''), coalesce(ct.priority, 0), coalesce(c.queued_at, c.created_at, r.created_at)
+		FROM routing_commands r
+		LEFT JOIN conversations c ON c.id = r.conversation_id AND c.tenant_id = r.tenant_id
+		LEFT JOIN contacts ct ON ct.id = c.contact_id AND ct.tenant_id = c.tenant_id
+		WHERE r.tenant_id = $1 AND r.done_at IS NULL ORDER BY r.id LIMIT $2`, t.tenantID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RoutingCommand
+	for rows.Next() {
+		var c RoutingCommand
+		if err := rows.Scan(&c.ID, &c.Kind, &c.ConversationID, &c.AgentID, &c.SkillsetID, &c.Actor, &c.CreatedAt,
+			&c.Status, &c.NumberID, &c.ContactPriority, &c.QueuedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// RoutingWrite is one change the dispatcher made, as it is stored.
+type RoutingWrite struct {
+	Kind           router.Kind // or "closed"
+	ConversationID string
+	AgentID        string
+	FromAgentID    string
+	SkillsetID     string // the skillset a transfer restricted the queue to
+	Step           *int
+	Reason         string
+	Decision       *router.Decision
+	At             time.Time
+}
+
+// Closed is the routing event of a conversation that was closed.
+const Closed router.Kind = "closed"
+
+// Apply writes the changes in order, in one round trip, and returns each
+// event's id. A conversation changed behind the dispatcher's back cannot
+// happen: the dispatcher is the only writer of these columns.
+func (t RoutingTx) Apply(ctx context.Context, writes []RoutingWrite) ([]int64, error) {
+	if len(writes) == 0 {
+		return nil, nil
+	}
+	b := &pgx.Batch{}
+	for _, w := range writes {
+		var decision []byte
+		if w.Decision != nil {
+			var err error
+			if decision, err = json.Marshal(w.Decision); err != nil {
+				return nil, err
+			}
+		}
+		const event = `INSERT INTO routing_events (tenant_id, conversation_id, kind, agent_id, from_agent_id, skillset_id, step, reason, decision, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+		args := []any{t.tenantID, w.ConversationID, string(w.Kind), uuidOrNil(w.AgentID), uuidOrNil(w.FromAgentID),
+			uuidOrNil(w.SkillsetID), w.Step, w.Reason, decision, w.At}
+		switch w.Kind {
+		case router.Assigned, router.Transferred:
+			b.Queue(`WITH e AS (`+event+`)
+				UPDATE conversations SET status = 'assigned', assigned_agent_id = $4, assigned_at = $10, assignment_event_id = e.id
+				FROM e WHERE conversations.tenant_id = $1 AND conversations.id = $2 RETURNING e.id`, args...)
+			b.Queue(`UPDATE users SET last_assigned_at = $3 WHERE tenant_id = $1 AND id = $2`, t.tenantID, w.AgentID, w.At)
+		case router.Requeued:
+			b.Queue(`WITH e AS (`+event+`)
+				UPDATE conversations SET status = 'queued', assigned_agent_id = NULL, assigned_at = NULL,
+					target_skillset_id = $6, queued_at = coalesce(queued_at, created_at)
+				FROM e WHERE conversations.tenant_id = $1 AND conversations.id = $2 RETURNING e.id`, args...)
+		case Closed:
+			b.Queue(`WITH e AS (`+event+`)
+				UPDATE conversations SET status = 'closed', closed_at = $10
+				FROM e WHERE conversations.tenant_id = $1 AND conversations.id = $2 RETURNING e.id`, args...)
+		default: // queued: the conversation is already queued
+			b.Queue(event, args...)
+		}
+	}
+	res := t.tx.SendBatch(ctx, b)
+	defer res.Close()
+	ids := make([]int64, 0, len(writes))
+	for _, w := range writes {
+		var id int64
+		if err := res.QueryRow().Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+		if w.Kind == router.Assigned || w.Kind == router.Transferred {
+			if _, err := res.Exec(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ids, res.Close()
+}
+
+// Finish marks commands applied; refusals keep the dispatcher's reason for
+// whoever waits on the command.
+func (t RoutingTx) Finish(ctx context.Context, ids []int64, refusals map[int64]string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	errs := make([]string, len(ids))
+	for i, id := range ids {
+		errs[i] = refusals[id]
+	}
+	_, err := t.tx.Exec(ctx, `UPDATE routing_commands r SET done_at = now(), error = x.err
+		FROM unnest($2::bigint[], $3::text[]) AS x(id, err) WHERE r.tenant_id = $1 AND r.id = x.id`, t.tenantID, ids, errs)
+	return err
+}
+
+// PruneRoutingCommands deletes applied commands older than age, across
+// tenants: their callers have long had their answer.
+func (s *Store) PruneRoutingCommands(ctx context.Context, age time.Duration) error {
+	return s.InPlatform(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM routing_commands WHERE done_at < now() - make_interval(secs => $1)`, age.Seconds())
+		return err
+	})
+}
