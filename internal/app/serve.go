@@ -15,6 +15,7 @@ import (
 	"switchboard/internal/ingest"
 	"switchboard/internal/number"
 	"switchboard/internal/outbound"
+	"switchboard/internal/routing"
 	"switchboard/internal/sandbox"
 	"switchboard/internal/whatsapp/graph"
 	"sync"
@@ -111,15 +112,22 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	processor.TemplatesChanged = catalog.Request
 	sandboxSecret, sandboxVerify := number.SandboxApp(cfg.SecretKey)
 	sb := sandbox.New(d.store, d.numbers, logger, self, sandboxSecret, cfg.GraphAPIVersion)
+	presence := routing.NewPresence(rdb, cfg.RedisPrefix, 0)
+	routingSvc := &routing.Service{Store: d.store, Presence: presence}
+	reg := metrics.NewRegistry()
+	dispatcher := routing.NewDispatcher(routing.Options{Store: d.store, Pool: d.pool, Presence: presence,
+		Publisher: routing.RedisPublisher{RDB: rdb, Prefix: cfg.RedisPrefix, Logger: logger}, Logger: logger,
+		OnEvents: routingMetrics(reg)})
 	handler := server.New(server.Deps{
 		Logger: logger, Secure: cfg.Secure(), Secret: cfg.SecretKey, Pool: d.pool, Redis: rdb, RedisKey: cfg.RedisPrefix,
-		Store: d.store, Hasher: d.hasher, Tenants: d.tenants, Metrics: metrics.NewRegistry(), Assets: assets, Now: time.Now,
+		Store: d.store, Hasher: d.hasher, Tenants: d.tenants, Metrics: reg, Assets: assets, Now: time.Now,
 		Numbers: d.numbers, APIKeys: apikey.NewService(d.store), Blobs: blobs, Outbound: outboundSvc, Catalog: catalog,
 		Apps: ingest.NewApps(ingest.App{Secret: []byte(cfg.MetaAppSecret), VerifyToken: cfg.MetaVerifyToken},
 			ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, d.numbers.AppSecrets),
 		WebhookStored: processor.Wake,
 		NumberAdded:   sb.Register,
 		Sandbox:       sb,
+		Routing:       routingSvc,
 	})
 	srv := &http.Server{
 		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
@@ -147,6 +155,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	workers.Go(func() { catalog.Run(wctx) })
 	workers.Go(func() { _ = sb.Fake.Run(wctx) })
 	workers.Go(func() { sb.Sync(wctx, 10*time.Second) })
+	// Every instance runs a dispatcher; leases make exactly one of them
+	// route each tenant.
+	workers.Go(func() { _ = dispatcher.Run(wctx) })
 	defer func() { stopWorkers(); workers.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -209,4 +220,14 @@ func selfURL(addr net.Addr) string {
 		return "http://127.0.0.1:" + port
 	}
 	return "http://" + addr.String()
+}
+
+// routingMetrics counts the router's events by kind.
+func routingMetrics(reg *metrics.Registry) func([]routing.Event) {
+	events := reg.NewCounterVec("switchboard_routing_events_total", "Routing changes written, by kind.", "kind")
+	return func(es []routing.Event) {
+		for _, e := range es {
+			events.Inc(e.Kind)
+		}
+	}
 }

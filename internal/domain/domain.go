@@ -170,6 +170,23 @@ type Conversation struct {
 	LastMessageAt   *time.Time
 	CreatedAt       time.Time
 	ClosedAt        *time.Time
+	// QueuedAt is when it entered the queue (its arrival, kept on requeue).
+	QueuedAt *time.Time
+	// TargetSkillsetID restricts the queue after a transfer to a skillset.
+	TargetSkillsetID string
+	// Assignment explains why the current agent holds it (nil unless assigned).
+	Assignment *Assignment
+}
+
+// Assignment is how a conversation came to its agent: by the router (Kind
+// "assigned", with the deciding step of the distribution rule) or by a
+// transfer (Kind "transferred", Step 0).
+type Assignment struct {
+	Kind    string
+	AgentID string
+	Step    int
+	Reason  string
+	At      time.Time
 }
 
 // Media is a file attached to a message, fetched from Meta into the blob

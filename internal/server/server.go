@@ -24,6 +24,7 @@ import (
 	"switchboard/internal/ingest"
 	"switchboard/internal/metrics"
 	"switchboard/internal/number"
+	"switchboard/internal/routing"
 	"switchboard/internal/storage"
 	"switchboard/internal/tenant"
 	"switchboard/internal/ui"
@@ -59,6 +60,8 @@ type Deps struct {
 	// Sandbox is our fake of Meta for sandbox numbers: its Graph API is
 	// served at /sandbox/graph/, its customers played at /simulator/.
 	Sandbox *sandbox.Sandbox
+	// Routing changes presence, closes and transfers conversations.
+	Routing *routing.Service
 }
 
 // maxFormBytes bounds every form body; pages post small forms only.

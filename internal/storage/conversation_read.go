@@ -62,13 +62,32 @@ func (s *Store) Contact(ctx context.Context, tenantID, id string) (domain.Contac
 }
 
 const conversationColumns = `v.id, v.tenant_id, v.number_id, v.contact_id, v.status, coalesce(v.assigned_agent_id::text, ''),
-	v.last_inbound_at, v.window_expires_at, v.last_message_at, v.created_at, v.closed_at`
+	v.last_inbound_at, v.window_expires_at, v.last_message_at, v.created_at, v.closed_at, v.queued_at,
+	coalesce(v.target_skillset_id::text, ''), ae.kind, coalesce(ae.agent_id::text, ''), ae.step, ae.reason, ae.at`
+
+// conversationFrom joins the event of the current assignment, which keeps
+// its explanation.
+const conversationFrom = ` FROM conversations v
+	LEFT JOIN routing_events ae ON ae.tenant_id = v.tenant_id AND ae.id = v.assignment_event_id`
 
 func scanConversation(row pgx.Row) (domain.Conversation, error) {
 	var c domain.Conversation
+	var kind, agent, reason *string
+	var step *int
+	var at *time.Time
 	err := row.Scan(&c.ID, &c.TenantID, &c.NumberID, &c.ContactID, &c.Status, &c.AssignedAgentID,
-		&c.LastInboundAt, &c.WindowExpiresAt, &c.LastMessageAt, &c.CreatedAt, &c.ClosedAt)
-	return c, notFound(err)
+		&c.LastInboundAt, &c.WindowExpiresAt, &c.LastMessageAt, &c.CreatedAt, &c.ClosedAt, &c.QueuedAt,
+		&c.TargetSkillsetID, &kind, &agent, &step, &reason, &at)
+	if err != nil {
+		return c, notFound(err)
+	}
+	if kind != nil && c.Status == "assigned" {
+		c.Assignment = &domain.Assignment{Kind: *kind, AgentID: *agent, Reason: *reason, At: *at}
+		if step != nil {
+			c.Assignment.Step = *step
+		}
+	}
+	return c, nil
 }
 
 // ConversationFilter narrows a listing; empty fields do not filter.
@@ -80,7 +99,7 @@ type ConversationFilter struct {
 func (s *Store) ListConversations(ctx context.Context, tenantID string, f ConversationFilter, p Page) ([]domain.Conversation, error) {
 	var out []domain.Conversation
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+conversationColumns+` FROM conversations v
+		rows, err := tx.Query(ctx, `SELECT `+conversationColumns+conversationFrom+`
 			WHERE v.tenant_id = $1 AND ($2 = '' OR v.status = $2)
 			  AND ($3::uuid IS NULL OR v.contact_id = $3::uuid) AND ($4::uuid IS NULL OR v.number_id = $4::uuid)
 			  AND ($5::uuid IS NULL OR (v.created_at, v.id) < ($6, $5::uuid))
@@ -107,7 +126,7 @@ func (s *Store) Conversation(ctx context.Context, tenantID, id string) (domain.C
 	var c domain.Conversation
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		var err error
-		c, err = scanConversation(tx.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations v
+		c, err = scanConversation(tx.QueryRow(ctx, `SELECT `+conversationColumns+conversationFrom+`
 			WHERE v.tenant_id = $1 AND v.id = $2`, tenantID, id))
 		return err
 	})

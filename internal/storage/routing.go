@@ -317,7 +317,7 @@ func (t RoutingTx) Apply(ctx context.Context, writes []RoutingWrite) ([]int64, e
 		case router.Requeued:
 			b.Queue(`WITH e AS (`+event+`)
 				UPDATE conversations SET status = 'queued', assigned_agent_id = NULL, assigned_at = NULL,
-					target_skillset_id = $6, queued_at = coalesce(queued_at, created_at)
+					target_skillset_id = coalesce($6, target_skillset_id), queued_at = coalesce(queued_at, created_at)
 				FROM e WHERE conversations.tenant_id = $1 AND conversations.id = $2 RETURNING e.id`, args...)
 		case Closed:
 			b.Queue(`WITH e AS (`+event+`)

@@ -23,6 +23,7 @@ import (
 	"switchboard/internal/number"
 	"switchboard/internal/outbound"
 	"switchboard/internal/sandbox"
+	"switchboard/internal/routing"
 	"switchboard/internal/secrets"
 	"switchboard/internal/whatsapp/graph"
 	"sync"
@@ -82,6 +83,8 @@ type App struct {
 	Outbound      *outbound.Service
 	Sender        *outbound.Sender // with RunWorkers
 	Catalog       *outbound.Catalog
+	Routing       *routing.Service
+	Dispatcher    *routing.Dispatcher // with RunWorkers
 }
 
 // Options change how the app is built.
@@ -91,7 +94,13 @@ type Options struct {
 	Redis *redis.Client
 	// RunWorkers starts the webhook processor in the background, as serve
 	// does; without it tests call Processor.Drain to process synchronously.
+	// It starts the routing dispatcher too.
 	RunWorkers bool
+	// PresenceTTL, RoutingLease and RoutingSweep shorten the router's
+	// timers for tests of expiry and takeover (defaults when zero).
+	PresenceTTL  time.Duration
+	RoutingLease time.Duration
+	RoutingSweep time.Duration
 }
 
 // New starts the app; it stops when the test ends.
@@ -140,11 +149,13 @@ func New(t testing.TB, opts ...Options) *App {
 	sb := sandbox.New(db.Store, numbers, logger, self, sandboxSecret, "v23.0")
 	t.Cleanup(sb.Fake.Close)
 	a.Sandbox = sb
+	presence := routing.NewPresence(rdb, prefix, o.PresenceTTL)
+	a.Routing = &routing.Service{Store: db.Store, Presence: presence}
 	h := server.New(server.Deps{
 		Logger: logger, Secret: secretKey, Pool: db.Pool, Redis: rdb,
 		RedisKey: prefix, Store: db.Store, Hasher: hasher, Tenants: tenants, Metrics: metrics.NewRegistry(),
 		Assets: assets, Now: clock.Now, Numbers: numbers, APIKeys: a.APIKeys, Blobs: blobs, Apps: apps, Outbound: outboundSvc,
-		WebhookStored: processor.Wake, NumberAdded: sb.Register, Sandbox: sb, Catalog: catalog,
+		WebhookStored: processor.Wake, NumberAdded: sb.Register, Sandbox: sb, Catalog: catalog, Routing: a.Routing,
 	})
 	srv.Config.Handler = h
 	srv.Start()
@@ -169,6 +180,10 @@ func New(t testing.TB, opts ...Options) *App {
 		wg.Go(func() { fetcher.Run(ctx) })
 		wg.Go(func() { sender.Run(ctx) })
 		wg.Go(func() { catalog.Run(ctx) })
+		a.Dispatcher = routing.NewDispatcher(routing.Options{Store: db.Store, Pool: db.Pool, Presence: presence,
+			Publisher: routing.RedisPublisher{RDB: rdb, Prefix: prefix, Logger: logger}, Logger: logger,
+			LeaseTTL: o.RoutingLease, Sweep: o.RoutingSweep})
+		wg.Go(func() { _ = a.Dispatcher.Run(ctx) })
 		t.Cleanup(func() { cancel(); wg.Wait() })
 	}
 	return a

@@ -1,0 +1,151 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"switchboard/internal/domain"
+	"switchboard/internal/storage"
+)
+
+// Service is how the API, the consoles and the CLI change routing: presence
+// goes to Redis, everything else becomes a command for the tenant's
+// dispatcher, and the caller waits (briefly) for its result, so that a
+// refusal ("the agent is offline") reaches the person who asked.
+type Service struct {
+	Store    *storage.Store
+	Presence *Presence
+	// Wait is how long a caller waits for the dispatcher (5 s when zero).
+	Wait time.Duration
+}
+
+// ErrPending means the command is stored but no dispatcher applied it in
+// time (none is running, or it is catching up): it will be applied.
+var ErrPending = errors.New("accepted: the router will apply it shortly")
+
+// ErrNotAgent means the user does not exist in the tenant or is not an
+// active agent.
+var ErrNotAgent = errors.New("no such active agent")
+
+// ErrClosed means the conversation is closed already.
+var ErrClosed = errors.New("the conversation is closed")
+
+// RefusedError is the dispatcher's reason for not applying a command.
+type RefusedError struct{ Reason string }
+
+func (e *RefusedError) Error() string { return e.Reason }
+
+// agent checks that agentID is an active agent of the tenant.
+func (s *Service) agent(ctx context.Context, tenantID, agentID string) error {
+	if !domain.ValidID(agentID) {
+		return ErrNotAgent
+	}
+	u, err := s.Store.User(ctx, tenantID, agentID)
+	if errors.Is(err, storage.ErrNotFound) || err == nil && (u.Role != domain.RoleAgent || !u.Active) {
+		return ErrNotAgent
+	}
+	return err
+}
+
+// SetAvailability records the agent's presence (available, away, or offline
+// to sign off) and refreshes its TTL; the router hears of a change at once.
+func (s *Service) SetAvailability(ctx context.Context, tenantID, agentID, state string) error {
+	if state != Available && state != Away && state != Offline {
+		return ErrBadState
+	}
+	if err := s.agent(ctx, tenantID, agentID); err != nil {
+		return err
+	}
+	changed, err := s.Presence.Set(ctx, tenantID, agentID, state)
+	if err != nil || !changed {
+		return err
+	}
+	_, err = s.Store.EnqueueRouting(ctx, tenantID, storage.RoutingCommand{Kind: storage.CmdPresence, AgentID: agentID})
+	return err
+}
+
+// Heartbeat keeps the agent's presence alive and returns its state (Offline
+// when it had expired: the console then asks the agent again).
+func (s *Service) Heartbeat(ctx context.Context, tenantID, agentID string) (string, error) {
+	return s.Presence.Refresh(ctx, tenantID, agentID)
+}
+
+// Availability returns the agents' states.
+func (s *Service) Availability(ctx context.Context, tenantID string, agentIDs []string) (map[string]string, error) {
+	return s.Presence.States(ctx, tenantID, agentIDs)
+}
+
+// Close ends an open conversation; its agent's capacity frees up.
+func (s *Service) Close(ctx context.Context, tenantID, conversationID, actor string) error {
+	return s.command(ctx, tenantID, storage.RoutingCommand{Kind: storage.CmdClose, ConversationID: conversationID, Actor: actor})
+}
+
+// TransferToAgent gives the conversation to the agent directly, even past its
+// capacity (someone chose that agent), unless the agent is offline.
+func (s *Service) TransferToAgent(ctx context.Context, tenantID, conversationID, agentID, actor string) error {
+	if err := s.agent(ctx, tenantID, agentID); err != nil {
+		return err
+	}
+	return s.command(ctx, tenantID, storage.RoutingCommand{Kind: storage.CmdTransferAgent, ConversationID: conversationID,
+		AgentID: agentID, Actor: actor})
+}
+
+// TransferToSkillset puts the conversation back in the queue, keeping its
+// arrival time, for the skillset's members only.
+func (s *Service) TransferToSkillset(ctx context.Context, tenantID, conversationID, skillsetID, actor string) error {
+	if !domain.ValidID(skillsetID) {
+		return &RefusedError{Reason: "no such skillset"}
+	}
+	return s.command(ctx, tenantID, storage.RoutingCommand{Kind: storage.CmdTransferSkillset, ConversationID: conversationID,
+		SkillsetID: skillsetID, Actor: actor})
+}
+
+// command checks the conversation is open, stores the command and waits for
+// the dispatcher's answer.
+func (s *Service) command(ctx context.Context, tenantID string, c storage.RoutingCommand) error {
+	if !domain.ValidID(c.ConversationID) {
+		return storage.ErrNotFound
+	}
+	conv, err := s.Store.Conversation(ctx, tenantID, c.ConversationID)
+	if err != nil {
+		return err
+	}
+	if conv.Status == "closed" {
+		return ErrClosed
+	}
+	id, err := s.Store.EnqueueRouting(ctx, tenantID, c)
+	if err != nil {
+		return err
+	}
+	return s.await(ctx, tenantID, id)
+}
+
+// await polls the command until the dispatcher marked it done. Polling a
+// primary-key row every few milliseconds is cheaper than a LISTEN
+// connection per request, and the wait is short.
+func (s *Service) await(ctx context.Context, tenantID string, id int64) error {
+	wait := s.Wait
+	if wait <= 0 {
+		wait = 5 * time.Second
+	}
+	deadline := time.Now().Add(wait)
+	delay := 2 * time.Millisecond
+	for {
+		done, refusal, err := s.Store.RoutingCommandResult(ctx, tenantID, id)
+		switch {
+		case err != nil:
+			return err
+		case done && refusal != "":
+			return &RefusedError{Reason: refusal}
+		case done:
+			return nil
+		case time.Now().After(deadline):
+			return ErrPending
+		}
+		if !sleep(ctx, delay) {
+			return ctx.Err()
+		}
+		delay = min(delay*2, 50*time.Millisecond)
+	}
+}

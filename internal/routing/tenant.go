@@ -1,0 +1,361 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"switchboard/internal/router"
+	"switchboard/internal/storage"
+)
+
+// tenantLoop is the dispatcher of one tenant while this instance holds the
+// tenant's lease. It keeps a router.Router in memory, rebuilt from Postgres
+// when it starts and whenever a write fails or the configuration changes,
+// and applies the tenant's routing commands and presence changes to it.
+// Every change is written in one transaction fenced by the lease, then
+// published.
+type tenantLoop struct {
+	d        *Dispatcher
+	tenantID string
+	epoch    int64
+	wake     chan struct{}
+	cancel   context.CancelFunc
+	log      *slog.Logger
+
+	r        *router.Router // nil: rebuild before the next step
+	state    storage.RoutingState
+	agentIDs []string
+	applied  map[string]string    // presence as the router was last told
+	gone     map[string]time.Time // when an agent's presence went missing
+	blind    bool                 // Redis is unreachable: nobody new is assigned
+	carry    []storage.RoutingWrite
+}
+
+func (l *tenantLoop) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *tenantLoop) stop() { l.cancel() }
+
+// batch is how many commands one transaction applies at most.
+const batch = 500
+
+func (l *tenantLoop) run(ctx context.Context) error {
+	tick := time.NewTicker(l.d.opt.Sweep)
+	defer tick.Stop()
+	failures := 0
+	for {
+		if l.r == nil {
+			if err := l.rebuild(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				failures++
+				l.log.Error("rebuild routing state", "err", err)
+				if !sleep(ctx, backoff(failures)) {
+					return nil
+				}
+				continue
+			}
+		}
+		more, err := l.step(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, storage.ErrLeaseLost):
+			return err
+		case err != nil:
+			// The router may be ahead of what was written: start again
+			// from Postgres, which has everything that was committed.
+			failures++
+			l.log.Warn("routing step failed; rebuilding from Postgres", "err", err)
+			l.r = nil
+			if !sleep(ctx, backoff(failures)) {
+				return nil
+			}
+			continue
+		}
+		failures = 0
+		if more {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-l.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+func backoff(failures int) time.Duration {
+	d := 50 * time.Millisecond << min(failures, 6)
+	return min(d, 2*time.Second)
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// rebuild reads the tenant's configuration and open conversations and
+// restores them in a fresh router, with every agent offline until the next
+// presence sweep says otherwise.
+func (l *tenantLoop) rebuild(ctx context.Context) error {
+	st, err := l.d.opt.Store.LoadRouting(ctx, l.tenantID)
+	if err != nil {
+		return err
+	}
+	r, err := router.New(st.Config)
+	if err != nil {
+		return fmt.Errorf("routing configuration: %w", err)
+	}
+	now := l.d.now()
+	var carry []storage.RoutingWrite
+	for _, o := range st.Open {
+		err := r.Restore(o)
+		if errors.Is(err, router.ErrUnknownAgent) {
+			// Held by someone who is no longer an active agent: back to
+			// the queue, keeping its arrival time.
+			from := o.Agent
+			o.Agent = ""
+			if err = r.Restore(o); err == nil {
+				carry = append(carry, storage.RoutingWrite{Kind: router.Requeued, ConversationID: o.ID, FromAgentID: from, At: now,
+					Reason: "the agent is no longer active"})
+			}
+		}
+		if err != nil {
+			l.log.Warn("cannot restore conversation", "conversation", o.ID, "err", err)
+		}
+	}
+	l.r, l.state, l.carry = r, st, carry
+	l.agentIDs = l.agentIDs[:0]
+	for _, a := range st.Config.Agents {
+		l.agentIDs = append(l.agentIDs, a.ID)
+	}
+	l.applied = make(map[string]string, len(l.agentIDs))
+	if l.gone == nil {
+		l.gone = map[string]time.Time{}
+	}
+	return nil
+}
+
+// step applies pending commands and presence changes in one fenced
+// transaction; more says that commands are still waiting.
+func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
+	var events []Event
+	reload := false
+	err = l.d.opt.Store.InRouting(ctx, l.tenantID, l.d.holder, l.epoch, func(tx storage.RoutingTx) error {
+		cmds, err := tx.Pending(ctx, batch)
+		if err != nil {
+			return err
+		}
+		more = len(cmds) == batch
+		writes := l.carry
+		var done []int64
+		refusals := map[int64]string{}
+		for _, c := range cmds {
+			done = append(done, c.ID)
+			if c.Kind == storage.CmdReload {
+				// Apply nothing more to a router whose configuration is
+				// stale: the rest waits for the rebuild.
+				reload, more = true, true
+				break
+			}
+			w, refusal := l.apply(c)
+			writes = append(writes, w...)
+			if refusal != "" {
+				refusals[c.ID] = refusal
+			}
+		}
+		writes = append(writes, l.sweep(ctx)...)
+		ids, err := tx.Apply(ctx, writes)
+		if err != nil {
+			return err
+		}
+		if err := tx.Finish(ctx, done, refusals); err != nil {
+			return err
+		}
+		events = make([]Event, len(writes))
+		for i, w := range writes {
+			events[i] = Event{ID: ids[i], TenantID: l.tenantID, Kind: string(w.Kind), ConversationID: w.ConversationID,
+				AgentID: w.AgentID, FromAgentID: w.FromAgentID, SkillsetID: w.SkillsetID, Step: w.Step, Reason: w.Reason, At: w.At}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	l.carry = nil
+	if reload {
+		l.r = nil
+	}
+	if len(events) > 0 {
+		l.d.opt.Publisher.Publish(ctx, l.tenantID, events)
+		l.d.metrics(events)
+	}
+	return more, nil
+}
+
+// apply runs one command on the router and returns what to write, or why
+// it was refused.
+func (l *tenantLoop) apply(c storage.RoutingCommand) ([]storage.RoutingWrite, string) {
+	now := l.d.now()
+	var outs []router.Outcome
+	var err error
+	switch c.Kind {
+	case storage.CmdArrive:
+		if c.Status != "queued" {
+			return nil, "" // closed already, or with a bot
+		}
+		if _, open := l.r.Holds(c.ConversationID); open {
+			return nil, "" // restored from Postgres already
+		}
+		outs, err = l.r.ArriveSince(now, c.QueuedAt, c.ConversationID, c.NumberID, c.ContactPriority)
+	case storage.CmdClose:
+		if _, open := l.r.Holds(c.ConversationID); !open {
+			if c.Status == "" || c.Status == "closed" {
+				return nil, "the conversation is closed already"
+			}
+			// Open but not routed (with a bot): close it all the same.
+			return []storage.RoutingWrite{{Kind: storage.Closed, ConversationID: c.ConversationID, At: now}}, ""
+		}
+		from, _ := l.r.Holds(c.ConversationID)
+		outs, err = l.r.Close(now, c.ConversationID)
+		if err == nil {
+			closed := storage.RoutingWrite{Kind: storage.Closed, ConversationID: c.ConversationID, FromAgentID: from, At: now}
+			return append([]storage.RoutingWrite{closed}, l.writes(outs, "")...), ""
+		}
+	case storage.CmdTransferAgent:
+		outs, err = l.r.TransferToAgent(now, c.ConversationID, c.AgentID)
+	case storage.CmdTransferSkillset:
+		outs, err = l.r.TransferToSkillset(now, c.ConversationID, c.SkillsetID)
+		return l.writes(outs, c.SkillsetID), refusal(err)
+	case storage.CmdPresence:
+		return nil, "" // the sweep in this same step reads it
+	default:
+		return nil, "unknown command " + c.Kind
+	}
+	return l.writes(outs, ""), refusal(err)
+}
+
+func refusal(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, router.ErrUnknownConversation):
+		return "the conversation is not open"
+	case errors.Is(err, router.ErrUnknownAgent):
+		return "no such active agent"
+	case errors.Is(err, router.ErrAgentOffline):
+		return "the agent is offline"
+	case errors.Is(err, router.ErrUnknownSkillset):
+		return "no such skillset"
+	default:
+		return err.Error()
+	}
+}
+
+// writes turns the router's outcomes into rows; skillset is the target of
+// a transfer to a skillset, recorded on its requeue.
+func (l *tenantLoop) writes(outs []router.Outcome, skillset string) []storage.RoutingWrite {
+	ws := make([]storage.RoutingWrite, 0, len(outs))
+	for _, o := range outs {
+		w := storage.RoutingWrite{Kind: o.Kind, ConversationID: o.Conversation, AgentID: o.Agent, FromAgentID: o.From, At: o.At}
+		if o.Kind == router.Requeued {
+			w.SkillsetID = skillset // empty: the conversation keeps the queue it had
+		}
+		if d := o.Decision; d != nil {
+			step := d.Step
+			w.Step, w.Decision, w.Reason = &step, d, explain(d, l.state.Names)
+		}
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// sweep reads every agent's presence and tells the router what changed. An
+// agent whose presence expired takes nothing new at once, and loses its
+// conversations (with requeue_on_offline) only after the grace period, so a
+// reload or a short network cut re-routes nothing. While Redis cannot be
+// read the router assigns nothing and requeues nothing: it cannot tell who
+// is there, and a conversation waiting is better than one given to an agent
+// who left.
+func (l *tenantLoop) sweep(ctx context.Context) []storage.RoutingWrite {
+	now := l.d.now()
+	states, err := l.d.opt.Presence.States(ctx, l.tenantID, l.agentIDs)
+	var outs []router.Outcome
+	tell := func(o []router.Outcome, err error) {
+		if err == nil {
+			outs = append(outs, o...)
+		}
+	}
+	if err != nil {
+		if !l.blind {
+			l.log.Warn("presence unreadable: assigning nothing until Redis answers", "err", err)
+			l.blind = true
+			for _, id := range l.agentIDs {
+				if l.applied[id] == Available {
+					tell(l.r.AgentAway(now, id))
+					l.applied[id] = Away
+				}
+			}
+		}
+		return l.writes(outs, "")
+	}
+	if l.blind {
+		// Redis is back, perhaps empty: everyone gets a full grace period
+		// from now to beat again before losing anything.
+		l.blind = false
+		for id := range l.gone {
+			l.gone[id] = now
+		}
+	}
+	for _, id := range l.agentIDs {
+		want, have := states[id], l.applied[id]
+		if want == Offline {
+			since, ok := l.gone[id]
+			if !ok {
+				since = now
+				l.gone[id] = since
+			}
+			switch {
+			case have == Offline:
+			case now.Sub(since) >= l.state.Settings.RequeueGrace:
+				tell(l.r.AgentOffline(now, id))
+				l.applied[id] = Offline
+			case have != Away && have != "":
+				tell(l.r.AgentAway(now, id))
+				l.applied[id] = Away
+			case have == "":
+				// Just rebuilt: the router has it offline without requeue;
+				// the grace period decides when its conversations go.
+				l.applied[id] = Away
+			}
+			continue
+		}
+		delete(l.gone, id)
+		if want == have {
+			continue
+		}
+		l.applied[id] = want
+		if want == Available {
+			tell(l.r.AgentAvailable(now, id))
+		} else {
+			tell(l.r.AgentAway(now, id))
+		}
+	}
+	return l.writes(outs, "")
+}
