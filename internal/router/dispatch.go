@@ -26,6 +26,25 @@ func (r *Router) AgentAvailable(at time.Time, agentID string) ([]Outcome, error)
 	return r.done(at), nil
 }
 
+// AgentsAvailable marks several agents available at the same moment and
+// dispatches once, so that none of them is served first merely because it
+// was named first (the live dispatcher learns presence in batches).
+func (r *Router) AgentsAvailable(at time.Time, agentIDs []string) ([]Outcome, error) {
+	agents := make([]*agent, 0, len(agentIDs))
+	for _, id := range agentIDs {
+		a, err := r.agent(id)
+		if err != nil {
+			return nil, err
+		}
+		agents = append(agents, a)
+	}
+	for _, a := range agents {
+		a.status = available
+		r.update(a)
+	}
+	return r.done(at), nil
+}
+
 // AgentAway stops giving the agent new conversations; it keeps its own.
 func (r *Router) AgentAway(at time.Time, agentID string) ([]Outcome, error) {
 	a, err := r.agent(agentID)

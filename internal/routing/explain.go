@@ -1,6 +1,10 @@
 package routing
 
-import "switchboard/internal/router"
+import (
+	"fmt"
+
+	"switchboard/internal/router"
+)
 
 // explain is the decision's reason in the words administrators read: agents,
 // skillsets and numbers by name, conversations by a short id.
@@ -31,12 +35,8 @@ func explain(d *router.Decision, names map[string]string) string {
 		n.ID = short(n.ID)
 		c.Next = &n
 	}
-	return "step " + stepName(d.Step) + ": " + c.Reason()
-}
-
-func stepName(step int) string {
-	if step == 0 {
-		return "only candidate"
+	if d.Step == 0 {
+		return c.Reason()
 	}
-	return string(rune('0' + step))
+	return fmt.Sprintf("step %d: %s", d.Step, c.Reason())
 }

@@ -163,7 +163,10 @@ func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
 			return err
 		}
 		more = len(cmds) == batch
-		writes := l.carry
+		// Presence first: a fresh router has everyone offline, and the
+		// commands below (a transfer to an agent) need to know who is there.
+		writes := append(l.carry, l.sweep(ctx)...)
+		swept := true
 		var done []int64
 		refusals := map[int64]string{}
 		for _, c := range cmds {
@@ -174,13 +177,20 @@ func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
 				reload, more = true, true
 				break
 			}
+			if c.Kind == storage.CmdPresence {
+				if !swept {
+					writes = append(writes, l.sweep(ctx)...)
+					swept = true
+				}
+				continue
+			}
+			swept = false
 			w, refusal := l.apply(c)
 			writes = append(writes, w...)
 			if refusal != "" {
 				refusals[c.ID] = refusal
 			}
 		}
-		writes = append(writes, l.sweep(ctx)...)
 		ids, err := tx.Apply(ctx, writes)
 		if err != nil {
 			return err
@@ -243,8 +253,6 @@ func (l *tenantLoop) apply(c storage.RoutingCommand) ([]storage.RoutingWrite, st
 	case storage.CmdTransferSkillset:
 		outs, err = l.r.TransferToSkillset(now, c.ConversationID, c.SkillsetID)
 		return l.writes(outs, c.SkillsetID), refusal(err)
-	case storage.CmdPresence:
-		return nil, "" // the sweep in this same step reads it
 	default:
 		return nil, "unknown command " + c.Kind
 	}
@@ -323,6 +331,7 @@ func (l *tenantLoop) sweep(ctx context.Context) []storage.RoutingWrite {
 			l.gone[id] = now
 		}
 	}
+	var arrived []string // became available: told together, after the others
 	for _, id := range l.agentIDs {
 		want, have := states[id], l.applied[id]
 		if want == Offline {
@@ -352,10 +361,11 @@ func (l *tenantLoop) sweep(ctx context.Context) []storage.RoutingWrite {
 		}
 		l.applied[id] = want
 		if want == Available {
-			tell(l.r.AgentAvailable(now, id))
+			arrived = append(arrived, id)
 		} else {
 			tell(l.r.AgentAway(now, id))
 		}
 	}
+	tell(l.r.AgentsAvailable(now, arrived))
 	return l.writes(outs, "")
 }

@@ -104,9 +104,9 @@ func (s *Store) RoutingCommandResult(ctx context.Context, tenantID string, id in
 func (s *Store) LoadRouting(ctx context.Context, tenantID string) (RoutingState, error) {
 	st := RoutingState{Names: map[string]string{}}
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`); err != nil {
-			return err
-		}
+		// Read committed is enough: a change committed between these
+		// queries comes with a reload or arrival command, which the
+		// dispatcher applies after this load.
 		var grace int
 		if err := tx.QueryRow(ctx, `SELECT default_capacity, requeue_on_offline, requeue_grace_seconds FROM tenants WHERE id = $1`,
 			tenantID).Scan(&st.Settings.DefaultCapacity, &st.Settings.RequeueOnOffline, &grace); err != nil {
