@@ -20,6 +20,9 @@ func runTenant(e env, args []string) int {
 	if len(args) > 0 && args[0] == "stop-words" {
 		return runStopWords(e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "routing" {
+		return runTenantRouting(e, args[1:])
+	}
 	fs := flag.NewFlagSet("tenant create", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	name := fs.String("name", "", "the company's name (required)")

@@ -41,7 +41,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web server on HTTP_ADDR", runServe},
 		{"migrate", "apply or roll back database migrations (up | down N | version)", runMigrate},
-		{"tenant", "manage tenants (create)", runTenant},
+		{"tenant", "manage tenants (create, stop-words, routing)", runTenant},
 		{"user", "manage a tenant's users (create)", runUser},
 		{"operator", "manage platform operators (create)", runOperator},
 		{"demo", "load demo data (seed)", runDemo},
@@ -51,6 +51,9 @@ func commands() []command {
 		{"loadgen", "generate load against a running server (webhooks)", runLoadgen},
 		{"fakemeta", "serve a fake of Meta's WhatsApp Cloud API on its own", runFakemeta},
 		{"routing", "simulate the routing rule on a scenario file (simulate FILE)", runRouting},
+		{"skillset", "configure a tenant's skillsets, their agents and numbers (create, list, member, link, …)", runSkillset},
+		{"agent", "set an agent's capacity, list agents (capacity, list)", runAgent},
+		{"contact", "set a contact's priority in the queue (priority)", runContact},
 		{"version", "print the version", func(e env, _ []string) int { fmt.Fprintln(e.stdout, "switchboard", version); return exitOK }},
 	}
 }
