@@ -292,6 +292,29 @@ func TestNumberLinksAndSkillsetDeletion(t *testing.T) {
 	if n := list[0].Numbers; n[0].NumberID != n2 || n[0].Priority != 5 || n[0].PhoneNumberID != "1002" || n[1].DisplayPhone != "+39 02 1111" || n[1].Priority != 2 {
 		t.Fatalf("Sales numbers (priority first): %+v", n)
 	}
+	// The router reads the same configuration.
+	st, err := db.Store.LoadRouting(ctx, f.A.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := false
+	for _, n := range st.Config.Numbers {
+		if n.ID == n1 {
+			seen = true
+			if len(n.Skillsets) != 2 || n.Skillsets[0].Skillset != sales || n.Skillsets[0].Priority != 2 || n.Skillsets[1].Skillset != support {
+				t.Fatalf("the router's view of N1: %+v", n)
+			}
+		}
+	}
+	for _, ss := range st.Config.Skillsets {
+		if ss.ID == sales && (len(ss.Members) != 1 || ss.Members[0].Agent != f.A.Agent.ID || ss.Members[0].Priority != 1) {
+			t.Fatalf("the router's view of Sales: %+v", ss)
+		}
+	}
+	if !seen {
+		t.Fatalf("the router does not see N1: %+v", st.Config.Numbers)
+	}
+
 	// A linked skillset cannot be deleted; the error names its numbers.
 	err = db.Store.DeleteSkillset(ctx, f.A.ID, admin, sales)
 	var inUse *storage.SkillsetInUseError
