@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ type env struct {
 	tenantID string
 	svc      *routing.Service
 	presence *routing.Presence
-	seq      int
+	seq      atomic.Int64
 }
 
 func newEnv(t *testing.T, presenceTTL time.Duration) *env {
@@ -66,7 +67,7 @@ func (e *env) id(sql string, args ...any) string {
 	return id
 }
 
-func (e *env) next() int { e.seq++; return e.seq }
+func (e *env) next() int64 { return e.seq.Add(1) }
 
 func (e *env) agent(name string, capacity int, last *time.Time) string {
 	return e.id(`INSERT INTO users (tenant_id, email, name, role, password_hash, capacity, last_assigned_at)
@@ -133,6 +134,13 @@ func (e *env) available(agent string) {
 
 // dispatcher runs a dispatcher until the test ends or stop is called.
 func (e *env) dispatcher(lease time.Duration) (d *routing.Dispatcher, stop func()) {
+	d, stop = e.standby(lease)
+	eventually(e.t, 10*time.Second, "the dispatcher should lead the tenant", func() bool { return slices.Contains(d.Leading(), e.tenantID) })
+	return d, stop
+}
+
+// standby runs a dispatcher that may or may not lead the tenant.
+func (e *env) standby(lease time.Duration) (d *routing.Dispatcher, stop func()) {
 	pool, err := storage.Open(context.Background(), e.db.URL)
 	if err != nil {
 		e.t.Fatal(err)
@@ -145,7 +153,6 @@ func (e *env) dispatcher(lease time.Duration) (d *routing.Dispatcher, stop func(
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); wg.Wait(); pool.Close() }) }
 	e.t.Cleanup(stop)
-	eventually(e.t, 10*time.Second, "the dispatcher should lead the tenant", func() bool { return slices.Contains(d.Leading(), e.tenantID) })
 	return d, stop
 }
 
