@@ -1,6 +1,7 @@
-// Package admin is a tenant administrator's console. This first part shows
-// the tenant, its plan, its users and its audit log; later parts add numbers,
-// skillsets, contacts and templates.
+// Package admin is a tenant administrator's console: the tenant, its plan,
+// users and audit log, its numbers and API keys, the routing live view and
+// the conversations with their routing history; later parts add skillsets,
+// contacts and templates.
 package admin
 
 import (
@@ -9,6 +10,7 @@ import (
 	"switchboard/internal/apikey"
 	"switchboard/internal/number"
 	"switchboard/internal/outbound"
+	"switchboard/internal/routing"
 
 	"github.com/go-chi/chi/v5"
 
@@ -27,6 +29,8 @@ type Deps struct {
 	// NumberAdded is told of each new number (the sandbox registers its own).
 	NumberAdded func(domain.Number)
 	Catalog     *outbound.Catalog
+	// Routing reads the agents' presence for the routing live view.
+	Routing *routing.Service
 }
 
 // Routes mounts /admin; only administrators may enter, and every query is
@@ -44,6 +48,10 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/numbers/{id}", handleNumber(d))
 		r.Post("/numbers/{id}/token", handleNumberToken(d))
 		r.Post("/numbers/{id}/templates/sync", handleTemplatesSync(d))
+		r.Get("/routing", handleRouting(d))
+		r.Get("/routing/live", handleRoutingLive(d))
+		r.Get("/conversations", handleConversations(d))
+		r.Get("/conversations/{id}", handleConversation(d))
 		r.Get("/api-keys", handleAPIKeys(d))
 		r.Post("/api-keys", handleAPIKeyCreate(d))
 		r.Post("/api-keys/{id}/revoke", handleAPIKeyRevoke(d))

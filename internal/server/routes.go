@@ -69,7 +69,8 @@ func routes(d Deps, rd routeDeps) http.Handler {
 					d.WebhookStored()
 				}
 			}})
-		admin.Routes(r, admin.Deps{Surface: surface, Store: d.Store, Numbers: d.Numbers, APIKeys: d.APIKeys, NumberAdded: d.NumberAdded, Catalog: d.Catalog})
+		admin.Routes(r, admin.Deps{Surface: surface, Store: d.Store, Numbers: d.Numbers, APIKeys: d.APIKeys, NumberAdded: d.NumberAdded, Catalog: d.Catalog,
+			Routing: d.Routing})
 		agentdesk.Routes(r, agentdesk.Deps{Surface: surface, Store: d.Store})
 		r.With(rd.auth.Require(domain.RoleAdmin, domain.RoleAgent)).Get("/media/{id}", handleMedia(d.Store, d.Blobs, surface))
 		if d.Sandbox != nil {

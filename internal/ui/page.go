@@ -73,7 +73,8 @@ func Nav(v *auth.Principal) []NavItem {
 		return []NavItem{{"tenants", "/operator/tenants", "nav.tenants"}, {"plans", "/operator/plans", "nav.plans"},
 			{"webhooks", "/operator/webhooks", "nav.webhooks"}, {"apps", "/operator/apps", "nav.apps"}}
 	case domain.RoleAdmin:
-		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"numbers", "/admin/numbers", "nav.numbers"},
+		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"routing", "/admin/routing", "nav.routing"},
+			{"conversations", "/admin/conversations", "nav.conversations"}, {"numbers", "/admin/numbers", "nav.numbers"},
 			{"users", "/admin/users", "nav.users"}, {"apikeys", "/admin/api-keys", "nav.apikeys"}, {"audit", "/admin/audit", "nav.audit"}}
 	default:
 		return []NavItem{{"agent-home", "/agent", "nav.home"}}
