@@ -3,12 +3,17 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	apidocs "switchboard/docs/api"
+	"switchboard/internal/api"
 )
 
 // spec is docs/api/openapi.yaml (written as JSON, which is YAML too).
@@ -33,6 +38,15 @@ func (s *spec) responseSchema(path, method string, status int) (map[string]any, 
 	sch, ok := dig(op, "responses", fmt.Sprint(status), "content", "application/json", "schema").(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("%s %s: status %d is not documented", method, path, status)
+	}
+	return sch, nil
+}
+
+// requestSchema finds the schema of path's method's JSON request body.
+func (s *spec) requestSchema(path, method string) (map[string]any, error) {
+	sch, ok := dig(s.doc, "paths", path, strings.ToLower(method), "requestBody", "content", "application/json", "schema").(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s %s: no JSON request body is documented", method, path)
 	}
 	return sch, nil
 }
@@ -161,4 +175,51 @@ func jsonType(v any) string {
 		return "object"
 	}
 	return "unknown"
+}
+
+// TestEveryRouteIsDocumented: the API's routes and the document's /api/v1
+// operations are the same set, and every authenticated operation documents
+// its errors.
+func TestEveryRouteIsDocumented(t *testing.T) {
+	sp, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := chi.NewRouter()
+	api.Routes(r, api.Deps{})
+	routed := map[string]bool{}
+	err = chi.Walk(r, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		routed[method+" "+route] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for path, item := range sp.doc["paths"].(map[string]any) {
+		if !strings.HasPrefix(path, "/api/v1/") {
+			continue
+		}
+		for method := range item.(map[string]any) {
+			documented[strings.ToUpper(method)+" "+path] = true
+			if path == "/api/v1/openapi.yaml" {
+				continue
+			}
+			for _, status := range []int{401, 503} {
+				if _, err := sp.responseSchema(path, method, status); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	}
+	for k := range routed {
+		if !documented[k] {
+			t.Errorf("%s is routed but not documented", k)
+		}
+	}
+	for k := range documented {
+		if !routed[k] {
+			t.Errorf("%s is documented but not routed", k)
+		}
+	}
 }

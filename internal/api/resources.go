@@ -23,21 +23,50 @@ func toContact(c domain.Contact) contactJSON {
 }
 
 type conversationJSON struct {
-	ID              string     `json:"id"`
-	NumberID        string     `json:"number_id"`
-	ContactID       string     `json:"contact_id"`
-	Status          string     `json:"status"`
-	AssignedAgentID *string    `json:"assigned_agent_id"`
-	WindowExpiresAt *time.Time `json:"window_expires_at"`
-	CreatedAt       time.Time  `json:"created_at"`
-	ClosedAt        *time.Time `json:"closed_at"`
+	ID               string          `json:"id"`
+	NumberID         string          `json:"number_id"`
+	ContactID        string          `json:"contact_id"`
+	Status           string          `json:"status"`
+	AssignedAgentID  *string         `json:"assigned_agent_id"`
+	Assignment       *assignmentJSON `json:"assignment"`
+	QueuedAt         *time.Time      `json:"queued_at"`
+	TargetSkillsetID *string         `json:"target_skillset_id"`
+	WindowExpiresAt  *time.Time      `json:"window_expires_at"`
+	CreatedAt        time.Time       `json:"created_at"`
+	ClosedAt         *time.Time      `json:"closed_at"`
+}
+
+// assignmentJSON is how the current agent came to hold the conversation:
+// the router's decision (kind "assigned", with the deciding step of the
+// distribution rule and its explanation) or a transfer (kind "transferred",
+// step null).
+type assignmentJSON struct {
+	AgentID string    `json:"agent_id"`
+	Kind    string    `json:"kind"`
+	Step    *int      `json:"step"`
+	Reason  string    `json:"reason"`
+	At      time.Time `json:"at"`
 }
 
 func toConversation(c domain.Conversation) conversationJSON {
 	out := conversationJSON{ID: c.ID, NumberID: c.NumberID, ContactID: c.ContactID, Status: c.Status,
-		WindowExpiresAt: c.WindowExpiresAt, CreatedAt: c.CreatedAt, ClosedAt: c.ClosedAt}
+		QueuedAt: c.QueuedAt, WindowExpiresAt: c.WindowExpiresAt, CreatedAt: c.CreatedAt, ClosedAt: c.ClosedAt}
 	if c.AssignedAgentID != "" {
 		out.AssignedAgentID = &c.AssignedAgentID
+	}
+	if c.TargetSkillsetID != "" {
+		out.TargetSkillsetID = &c.TargetSkillsetID
+	}
+	if a := c.Assignment; a != nil && c.AssignedAgentID != "" {
+		out.Assignment = &assignmentJSON{AgentID: a.AgentID, Kind: a.Kind, Reason: a.Reason, At: a.At}
+		if a.AgentID == "" {
+			// The event outlived its agent's row (ON DELETE SET NULL).
+			out.Assignment.AgentID = c.AssignedAgentID
+		}
+		if a.Kind != "transferred" {
+			step := a.Step
+			out.Assignment.Step = &step
+		}
 	}
 	return out
 }

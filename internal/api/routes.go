@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/apikey"
+	"switchboard/internal/routing"
 	"switchboard/internal/storage"
 )
 
@@ -22,6 +23,7 @@ type Deps struct {
 	Store    *storage.Store
 	Keys     *apikey.Service
 	Outbound *outbound.Service
+	Routing  *routing.Service
 	Blobs    blob.Store
 	Logger   *slog.Logger
 	OpenAPI  []byte // docs/api/openapi.yaml, served as is
@@ -44,6 +46,9 @@ func Routes(r chi.Router, d Deps) {
 			r.Post("/messages", handleSend(d))
 			r.Post("/media", handleUpload(d))
 			r.Post("/contacts/{id}/consent", handleConsent(d))
+			r.Post("/agents/{id}/availability", handleAvailability(d))
+			r.Post("/conversations/{id}/close", handleClose(d))
+			r.Post("/conversations/{id}/transfer", handleTransfer(d))
 		})
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusNotFound, "not_found", "no such endpoint")

@@ -41,7 +41,7 @@ func routes(d Deps, rd routeDeps) http.Handler {
 	// Meta's webhooks and the REST API: no browser session, no CSRF; the
 	// signature or the API key is the authentication.
 	ingest.Routes(r, ingest.Deps{Store: d.Store, Apps: d.Apps, Logger: d.Logger, Metrics: d.Metrics, Stored: d.WebhookStored})
-	api.Routes(r, api.Deps{Store: d.Store, Keys: d.APIKeys, Outbound: d.Outbound, Blobs: d.Blobs, Logger: d.Logger, OpenAPI: apidocs.OpenAPI})
+	api.Routes(r, api.Deps{Store: d.Store, Keys: d.APIKeys, Outbound: d.Outbound, Routing: d.Routing, Blobs: d.Blobs, Logger: d.Logger, OpenAPI: apidocs.OpenAPI})
 	if d.Sandbox != nil {
 		r.Mount("/sandbox/graph", http.StripPrefix("/sandbox/graph", graphOnly(d.Sandbox.Fake.Handler())))
 	}
