@@ -1,14 +1,14 @@
-// Package agentdesk is the agent's console. This first part is the agent's
-// home; the live inbox and conversations arrive with the realtime hub.
+// Package agentdesk is the agent's console. This part is the agent's home:
+// availability (which the router obeys), kept alive by a heartbeat while the
+// page is open, and the conversations the router gave the agent. The live
+// inbox and conversations arrive with the realtime hub.
 package agentdesk
 
 import (
-	"net/http"
-
 	"github.com/go-chi/chi/v5"
 
-	"switchboard/internal/auth"
 	"switchboard/internal/domain"
+	"switchboard/internal/routing"
 	"switchboard/internal/storage"
 	"switchboard/internal/ui"
 )
@@ -16,7 +16,8 @@ import (
 // Deps are the agent console's dependencies.
 type Deps struct {
 	ui.Surface
-	Store *storage.Store
+	Store   *storage.Store
+	Routing *routing.Service
 }
 
 // Routes mounts /agent for agents (administrators use their own console).
@@ -24,17 +25,7 @@ func Routes(r chi.Router, d Deps) {
 	r.Route("/agent", func(r chi.Router) {
 		r.Use(d.Auth.Require(domain.RoleAgent))
 		r.Get("/", handleHome(d))
+		r.Post("/availability", handleAvailability(d))
+		r.Post("/heartbeat", handleHeartbeat(d))
 	})
-}
-
-func handleHome(d Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, _ := auth.FromContext(r.Context())
-		t, err := d.Store.Tenant(r.Context(), p.TenantID)
-		if err != nil {
-			d.Unavailable(w, r, "load tenant", err)
-			return
-		}
-		d.Render(w, r, http.StatusOK, HomePage(d.Shell.Page(w, r, "agent.home", "agent-home"), t))
-	}
 }

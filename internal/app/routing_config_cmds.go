@@ -57,30 +57,14 @@ Actions:
                        the contact's priority in the queue, -1000 to 1000,
                        larger first (0 by default); waiting conversations move at once`
 
-// routingMessages word the routing.* validation keys for the command line
-// while the interface's catalogue (internal/i18n) lacks them; a key the
-// catalogue has is translated from there.
-var routingMessages = map[string]string{
-	"routing.skillset_taken": "Another skillset already has this name.",
-	"routing.name_invalid":   "Use a name without line breaks or control characters.",
-	"routing.id_invalid":     "This is not an id.",
-	"routing.not_agent":      "Only agents take conversations, and this user is not an agent of the tenant.",
-	"routing.agent_inactive": "This agent is deactivated; reactivate them first.",
-	"routing.priority_range": "Enter a whole number from -1000 to 1000 (larger goes first).",
-	"routing.capacity_range": "Enter a whole number of conversations from 0 to 1000.",
-	"routing.grace_range":    "Enter a duration from 0s to 24h (86400 seconds).",
-}
-
 // reportRoutingError prints a refusal of the routing store on one line:
 // validation errors name the flag (exit 2); a skillset still linked to
 // numbers names them (exit 1).
 func reportRoutingError(e env, cmd string, err error, flags map[string]string) int {
 	var fe *domain.FieldError
 	if errors.As(err, &fe) && !i18n.Has(fe.Key) {
-		if msg, ok := routingMessages[fe.Key]; ok {
-			fmt.Fprintf(e.stderr, "switchboard %s: %s: %s\n", cmd, flags[fe.Field], msg)
-			return exitUsage
-		}
+		fmt.Fprintf(e.stderr, "switchboard %s: %s: %s\n", cmd, flags[fe.Field], i18n.Translate(i18n.English, fe.Key))
+		return exitUsage
 	}
 	var inUse *storage.SkillsetInUseError
 	if errors.As(err, &inUse) {

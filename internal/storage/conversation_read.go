@@ -70,14 +70,16 @@ const conversationColumns = `v.id, v.tenant_id, v.number_id, v.contact_id, v.sta
 const conversationFrom = ` FROM conversations v
 	LEFT JOIN routing_events ae ON ae.tenant_id = v.tenant_id AND ae.id = v.assignment_event_id`
 
-func scanConversation(row pgx.Row) (domain.Conversation, error) {
+// scanConversation scans conversationColumns, then any extra columns.
+func scanConversation(row pgx.Row, extra ...any) (domain.Conversation, error) {
 	var c domain.Conversation
 	var kind, agent, reason *string
 	var step *int
 	var at *time.Time
-	err := row.Scan(&c.ID, &c.TenantID, &c.NumberID, &c.ContactID, &c.Status, &c.AssignedAgentID,
+	dest := []any{&c.ID, &c.TenantID, &c.NumberID, &c.ContactID, &c.Status, &c.AssignedAgentID,
 		&c.LastInboundAt, &c.WindowExpiresAt, &c.LastMessageAt, &c.CreatedAt, &c.ClosedAt, &c.QueuedAt,
-		&c.TargetSkillsetID, &kind, &agent, &step, &reason, &at)
+		&c.TargetSkillsetID, &kind, &agent, &step, &reason, &at}
+	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return c, notFound(err)
 	}

@@ -1,0 +1,74 @@
+package agentdesk
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/routing"
+	"switchboard/internal/ui"
+)
+
+func handleHome(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		t, err := d.Store.Tenant(r.Context(), p.TenantID)
+		if err != nil {
+			d.Unavailable(w, r, "load tenant", err)
+			return
+		}
+		// Presence is read from Redis; when it cannot be read the page
+		// still shows the agent's conversations, with the state unknown.
+		state := ""
+		if states, err := d.Routing.Availability(r.Context(), p.TenantID, []string{p.UserID}); err == nil {
+			state = states[p.UserID]
+		} else {
+			d.Logger.WarnContext(r.Context(), "read presence", "error", err)
+		}
+		inbox, err := d.Store.AgentInbox(r.Context(), p.TenantID, p.UserID)
+		if err != nil {
+			d.Unavailable(w, r, "load inbox", err)
+			return
+		}
+		page := d.Shell.Page(w, r, "agent.home", "agent-home")
+		d.Render(w, r, http.StatusOK, HomePage(page, t, state, inbox, d.Routing.Presence.TTL().Milliseconds()/3))
+	}
+}
+
+// handleAvailability is the agent's switch: available, away, or signed off.
+func handleAvailability(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		state := r.PostFormValue("state")
+		if state != routing.Available && state != routing.Away && state != routing.Offline {
+			ui.SetFlash(w, d.Cookies, "error", "agent.state_invalid", "")
+			http.Redirect(w, r, "/agent/", http.StatusSeeOther)
+			return
+		}
+		if err := d.Routing.SetAvailability(r.Context(), p.TenantID, p.UserID, state); err != nil {
+			d.Unavailable(w, r, "set availability", err)
+			return
+		}
+		ui.SetFlash(w, d.Cookies, "success", "agent.state_set."+state, "")
+		http.Redirect(w, r, "/agent/", http.StatusSeeOther)
+	}
+}
+
+// handleHeartbeat keeps the agent's presence alive while its page is open
+// and answers with the state, "offline" when it had lapsed (the page then
+// asks the agent to say again that it is available).
+func handleHeartbeat(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		state, err := d.Routing.Heartbeat(r.Context(), p.TenantID, p.UserID)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if err != nil {
+			d.Logger.WarnContext(r.Context(), "heartbeat", "error", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": "presence unavailable"})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]string{"state": state})
+	}
+}

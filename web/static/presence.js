@@ -1,0 +1,41 @@
+// Keeps the agent present while this page is open: a heartbeat every third
+// of the presence TTL refreshes it in Redis. Closing the page stops the
+// beats, and the router sees the agent offline once the TTL runs out (and
+// re-routes its conversations after the tenant's grace period). When the
+// server says the presence had lapsed, the page asks the agent to say again
+// that it is available. Written for Switchboard; no dependencies.
+const box = document.getElementById("presence");
+
+function csrf() {
+  const field = document.querySelector('input[name="csrf_token"]');
+  return field ? field.value : "";
+}
+
+async function beat() {
+  try {
+    const res = await fetch("/agent/heartbeat", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
+      cache: "no-store",
+    });
+    if (res.redirected || res.status === 401 || res.status === 403) {
+      window.location.reload(); // signed out: the page says so
+      return;
+    }
+    if (!res.ok) return;
+    const body = await res.json();
+    box.dataset.beatAt = String(Date.now());
+    if (body.state === "offline" && box.dataset.state && box.dataset.state !== "offline") {
+      box.querySelector('[data-testid="presence-note"]').textContent = box.dataset.lapsed;
+    }
+  } catch (_) {
+    // Network trouble: the next beat tries again.
+  }
+}
+
+if (box) {
+  const every = Math.max(1000, Number(box.dataset.beatMs) || 10000);
+  beat();
+  window.setInterval(beat, every);
+}
