@@ -55,8 +55,14 @@ func (p *Presence) Set(ctx context.Context, tenantID, agentID, state string) (ch
 	k := p.key(tenantID, agentID)
 	switch state {
 	case Offline:
-		n, err := p.rdb.Del(ctx, k).Result()
-		return n > 0, err
+		// Signing off is marked (not just deleted) so that the router
+		// requeues at once, without the grace period a lapsed presence
+		// (a reload, a network cut) gets.
+		old, err := p.rdb.SetArgs(ctx, k, signedOff, redis.SetArgs{TTL: p.ttl, Get: true}).Result()
+		if errors.Is(err, redis.Nil) {
+			return false, nil
+		}
+		return old != signedOff, err
 	case Available, Away:
 		old, err := p.rdb.SetArgs(ctx, k, state, redis.SetArgs{TTL: p.ttl, Get: true}).Result()
 		if errors.Is(err, redis.Nil) {
@@ -80,14 +86,29 @@ func (p *Presence) Refresh(ctx context.Context, tenantID, agentID string) (strin
 		return "", err
 	}
 	s, err := get.Result()
-	if errors.Is(err, redis.Nil) {
+	if errors.Is(err, redis.Nil) || s == signedOff {
 		return Offline, nil
 	}
 	return s, err
 }
 
+// signedOff is the stored mark of an agent who signed off; callers outside
+// the dispatcher see it as Offline.
+const signedOff = "signed_off"
+
 // States returns each agent's state (Offline when absent), in one round trip.
 func (p *Presence) States(ctx context.Context, tenantID string, agentIDs []string) (map[string]string, error) {
+	out, err := p.states(ctx, tenantID, agentIDs)
+	for id, s := range out {
+		if s == signedOff {
+			out[id] = Offline
+		}
+	}
+	return out, err
+}
+
+// states is States with signedOff told apart from a lapsed presence.
+func (p *Presence) states(ctx context.Context, tenantID string, agentIDs []string) (map[string]string, error) {
 	out := make(map[string]string, len(agentIDs))
 	if len(agentIDs) == 0 {
 		return out, nil
@@ -102,7 +123,7 @@ func (p *Presence) States(ctx context.Context, tenantID string, agentIDs []strin
 	}
 	for i, v := range vals {
 		s, _ := v.(string)
-		if s != Available && s != Away {
+		if s != Available && s != Away && s != signedOff {
 			s = Offline
 		}
 		out[agentIDs[i]] = s

@@ -216,3 +216,38 @@ func TestRedisLossAssignsNobodyAndRequeuesNothing(t *testing.T) {
 		t.Fatalf("c2 assigned %d times", n)
 	}
 }
+
+// Signing off re-routes at once (no grace period: it is not a reload), and
+// an agent created after the dispatcher started is known to it as soon as a
+// command names it.
+func TestSignOffRequeuesAtOnceAndNewAgentsAreKnown(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 0)
+	e.grace(600, true)
+	n := e.number()
+	s := e.skillset("Sales")
+	anna, bruno := e.agent("Anna", 5, nil), e.agent("Bruno", 5, nil)
+	e.member(s, anna, 1)
+	e.member(s, bruno, 0)
+	e.link(n, s, 1)
+	e.dispatcher(0)
+	e.available(anna)
+	e.available(bruno)
+	c1 := e.arrive(n, 0)
+	e.waitHolder(c1, anna)
+	if err := e.svc.SetAvailability(context.Background(), e.tenantID, anna, routing.Offline); err != nil {
+		t.Fatal(err)
+	}
+	e.waitHolder(c1, bruno)
+	if err := e.svc.TransferToAgent(context.Background(), e.tenantID, c1, anna, "test"); err == nil {
+		t.Fatal("a transfer to an agent who signed off was accepted")
+	}
+	// Carla is created with plain rows (nothing tells the dispatcher), then
+	// becomes available and is given c1 directly.
+	carla := e.agent("Carla", 5, nil)
+	e.available(carla)
+	if err := e.svc.TransferToAgent(context.Background(), e.tenantID, c1, carla, "test"); err != nil {
+		t.Fatalf("transfer to a new agent: %v", err)
+	}
+	e.waitHolder(c1, carla)
+}

@@ -31,6 +31,7 @@ type tenantLoop struct {
 	applied  map[string]string    // presence as the router was last told
 	gone     map[string]time.Time // when an agent's presence went missing
 	blind    bool                 // Redis is unreachable: nobody new is assigned
+	fresh    bool                 // rebuilt since the last committed step
 	carry    []storage.RoutingWrite
 }
 
@@ -140,7 +141,7 @@ func (l *tenantLoop) rebuild(ctx context.Context) error {
 			l.log.Warn("cannot restore conversation", "conversation", o.ID, "err", err)
 		}
 	}
-	l.r, l.state, l.carry = r, st, carry
+	l.r, l.state, l.carry, l.fresh = r, st, carry, true
 	l.agentIDs = l.agentIDs[:0]
 	for _, a := range st.Config.Agents {
 		l.agentIDs = append(l.agentIDs, a.ID)
@@ -170,13 +171,16 @@ func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
 		var done []int64
 		refusals := map[int64]string{}
 		for _, c := range cmds {
-			done = append(done, c.ID)
-			if c.Kind == storage.CmdReload {
+			if c.Kind == storage.CmdReload || l.unknownTo(c) {
 				// Apply nothing more to a router whose configuration is
 				// stale: the rest waits for the rebuild.
+				if c.Kind == storage.CmdReload {
+					done = append(done, c.ID)
+				}
 				reload, more = true, true
 				break
 			}
+			done = append(done, c.ID)
 			if c.Kind == storage.CmdPresence {
 				if !swept {
 					writes = append(writes, l.sweep(ctx)...)
@@ -208,7 +212,7 @@ func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	l.carry = nil
+	l.carry, l.fresh = nil, false
 	if reload {
 		l.r = nil
 	}
@@ -217,6 +221,27 @@ func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
 		l.d.metrics(events)
 	}
 	return more, nil
+}
+
+// unknownTo reports whether a command names a number, agent or skillset the
+// router was not built with (added since, by a command that does not
+// reload, such as connecting a number or creating a user): the router is
+// rebuilt before it is applied. A freshly built router that still does not
+// know it refuses the command instead.
+func (l *tenantLoop) unknownTo(c storage.RoutingCommand) bool {
+	if l.fresh {
+		return false
+	}
+	known := func(id string) bool { return id == "" || l.state.Names[id] != "" }
+	switch c.Kind {
+	case storage.CmdArrive:
+		return c.Status == "queued" && !known(c.NumberID)
+	case storage.CmdTransferAgent, storage.CmdPresence:
+		return !known(c.AgentID)
+	case storage.CmdTransferSkillset:
+		return !known(c.SkillsetID)
+	}
+	return false
 }
 
 // apply runs one command on the router and returns what to write, or why
@@ -303,7 +328,7 @@ func (l *tenantLoop) writes(outs []router.Outcome, skillset string) []storage.Ro
 // who left.
 func (l *tenantLoop) sweep(ctx context.Context) []storage.RoutingWrite {
 	now := l.d.now()
-	states, err := l.d.opt.Presence.States(ctx, l.tenantID, l.agentIDs)
+	states, err := l.d.opt.Presence.states(ctx, l.tenantID, l.agentIDs)
 	var outs []router.Outcome
 	tell := func(o []router.Outcome, err error) {
 		if err == nil {
@@ -334,6 +359,15 @@ func (l *tenantLoop) sweep(ctx context.Context) []storage.RoutingWrite {
 	var arrived []string // became available: told together, after the others
 	for _, id := range l.agentIDs {
 		want, have := states[id], l.applied[id]
+		if want == signedOff {
+			// Signed off on purpose: no grace period.
+			delete(l.gone, id)
+			if have != Offline {
+				tell(l.r.AgentOffline(now, id))
+				l.applied[id] = Offline
+			}
+			continue
+		}
 		if want == Offline {
 			since, ok := l.gone[id]
 			if !ok {
