@@ -124,16 +124,16 @@ func TestDemoSeedIsIdempotent(t *testing.T) {
 func TestMigrateCommands(t *testing.T) {
 	t.Parallel()
 	c, _ := newCLI(t)
-	if code, out, _ := c.run("", "migrate", "version"); code != 0 || out != "version 4\n" {
+	if code, out, _ := c.run("", "migrate", "version"); code != 0 || out != "version 5\n" {
 		t.Fatalf("version: %d %q", code, out)
 	}
-	if code, out, errs := c.run("", "migrate", "down", "3"); code != 0 || out != "version 1\n" {
+	if code, out, errs := c.run("", "migrate", "down", "4"); code != 0 || out != "version 1\n" {
 		t.Fatalf("down: %d %q %q", code, out, errs)
 	}
 	if code, out, errs := c.run("", "migrate", "down", "1"); code != 0 || out != "version 0\n" {
 		t.Fatalf("down: %d %q %q", code, out, errs)
 	}
-	if code, out, _ := c.run("", "migrate", "up"); code != 0 || out != "version 4\n" {
+	if code, out, _ := c.run("", "migrate", "up"); code != 0 || out != "version 5\n" {
 		t.Fatalf("up: %d %q", code, out)
 	}
 	for _, args := range [][]string{{"migrate"}, {"migrate", "down"}, {"migrate", "down", "zero"}, {"migrate", "sideways"}, {"migrate", "up", "extra"}} {
@@ -213,7 +213,7 @@ func (s *syncBuffer) String() string {
 func TestServeMigratesServesAndStopsCleanly(t *testing.T) {
 	t.Parallel()
 	c, db := newCLI(t)
-	if code, _, errs := c.run("", "migrate", "down", "4"); code != 0 {
+	if code, _, errs := c.run("", "migrate", "down", "5"); code != 0 {
 		t.Fatalf("empty the database first: %s", errs)
 	}
 	c.env["HTTP_ADDR"] = "127.0.0.1:0"

@@ -14,11 +14,12 @@ import (
 // filters on the tenant it is given; Scope narrows row-level security to
 // that tenant before the tenant's rows are touched.
 type InboundTx struct {
-	tx pgx.Tx
+	tx   pgx.Tx
+	told *[]AgentEvent // agent events written, published after commit
 }
 
 // Inbound wraps the processor's transaction.
-func Inbound(tx pgx.Tx) InboundTx { return InboundTx{tx: tx} }
+func Inbound(tx pgx.Tx) InboundTx { return InboundTx{tx: tx, told: new([]AgentEvent)} }
 
 // Scope switches the transaction from platform scope to one tenant.
 func (t InboundTx) Scope(ctx context.Context, tenantID string) error {
@@ -178,17 +179,20 @@ func (t InboundTx) InsertMessage(ctx context.Context, m domain.Message, raw []by
 		ON CONFLICT (tenant_id, wamid) DO NOTHING`,
 		m.TenantID, m.ConversationID, m.WAMID, m.Direction, m.Type, m.Text, m.MediaID, m.Details, m.ContextWAMID,
 		m.Forwarded, m.FrequentlyForwarded, m.ErrorCode, m.ErrorTitle, m.ErrorDetails, raw, m.Timestamp)
-	if err != nil {
+	if err != nil || tag.RowsAffected() != 1 {
 		return false, err
 	}
-	return tag.RowsAffected() == 1, nil
+	return true, t.tellAboutMessage(ctx, m.TenantID, m.WAMID, AgentMessage)
 }
 
 // SetReaction applies (or, with "", removes) a customer's reaction to the
 // message it targets.
 func (t InboundTx) SetReaction(ctx context.Context, tenantID, targetWAMID, emoji string) error {
-	_, err := t.tx.Exec(ctx, `UPDATE messages SET reaction = $3 WHERE tenant_id = $1 AND wamid = $2`, tenantID, targetWAMID, emoji)
-	return err
+	tag, err := t.tx.Exec(ctx, `UPDATE messages SET reaction = $3 WHERE tenant_id = $1 AND wamid = $2`, tenantID, targetWAMID, emoji)
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	return t.tellAboutMessage(ctx, tenantID, targetWAMID, AgentStatus)
 }
 
 // StatusRecord is one delivery status of a message.
@@ -247,12 +251,15 @@ func (t InboundTx) Statuses(ctx context.Context, tenantID, wamid string) ([]Stat
 // SetMessageStatus moves a message to a status (the caller decided it is
 // forward), with Meta's error for a failure.
 func (t InboundTx) SetMessageStatus(ctx context.Context, tenantID, wamid string, s StatusRecord) error {
-	_, err := t.tx.Exec(ctx, `UPDATE messages SET status = $3,
+	tag, err := t.tx.Exec(ctx, `UPDATE messages SET status = $3,
 			error_code = CASE WHEN $3 = 'failed' THEN $4 ELSE error_code END,
 			error_title = CASE WHEN $3 = 'failed' THEN $5 ELSE error_title END,
 			error_details = CASE WHEN $3 = 'failed' THEN $6 ELSE error_details END
 		WHERE tenant_id = $1 AND wamid = $2`, tenantID, wamid, s.Status, s.ErrorCode, s.ErrorTitle, s.ErrorDetails)
-	return err
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	return t.tellAboutMessage(ctx, tenantID, wamid, AgentStatus)
 }
 
 // NumberEvent records what Meta says about a number or its account, once

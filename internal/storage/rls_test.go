@@ -38,6 +38,7 @@ var tenantTables = map[string]string{
 	"routing_events":   "tenant_id",
 	"routing_commands": "tenant_id",
 	"routing_leases":   "tenant_id",
+	"agent_events":     "tenant_id",
 }
 
 // seedInbound gives a tenant one row in every inbound table, written in
@@ -83,6 +84,7 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 			`INSERT INTO routing_events (tenant_id, conversation_id, kind) VALUES ($1, '` + convID + `', 'queued')`,
 			`INSERT INTO routing_commands (tenant_id, kind, conversation_id) VALUES ($1, 'arrive', '` + convID + `')`,
 			`INSERT INTO routing_leases (tenant_id, holder, epoch, expires_at) VALUES ($1, 'test', 1, now())`,
+			`INSERT INTO agent_events (tenant_id, agent_id, seq, kind, conversation_id) SELECT $1, u.id, 1, 'assigned', '` + convID + `' FROM users u WHERE u.tenant_id = $1 LIMIT 1`,
 		} {
 			if _, err := tx.Exec(ctx, q, tenantID); err != nil {
 				return err

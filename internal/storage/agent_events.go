@@ -1,0 +1,124 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// AgentEvent is one thing an agent's console must learn, numbered per agent
+// without gaps (agent_events). Consoles get them live as hints and, after a
+// reconnect, read what they missed from here.
+type AgentEvent struct {
+	TenantID       string    `json:"-"`
+	AgentID        string    `json:"-"`
+	Seq            int64     `json:"seq"`
+	Kind           string    `json:"kind"`
+	ConversationID string    `json:"conversation_id"`
+	MessageID      string    `json:"message_id,omitempty"`
+	At             time.Time `json:"at"`
+}
+
+// Agent event kinds.
+const (
+	AgentMessage        = "message"         // a message was added to one of its conversations
+	AgentStatus         = "status"          // a message's delivery status or reaction changed
+	AgentAssigned       = "assigned"        // the router gave it a conversation
+	AgentTransferredIn  = "transferred_in"  // someone gave it a conversation directly
+	AgentTransferredOut = "transferred_out" // a conversation it held went to another agent
+	AgentRequeued       = "requeued"        // a conversation it held went back to the queue
+	AgentClosed         = "closed"          // a conversation it held was closed
+)
+
+// tellSQL numbers an event for an agent: the UPDATE takes the agent's next
+// number and locks its row until commit, so numbers commit in order.
+const tellSQL = `WITH s AS (UPDATE users SET event_seq = event_seq + 1 WHERE tenant_id = $1 AND id = $2 RETURNING event_seq)
+	INSERT INTO agent_events (tenant_id, agent_id, seq, kind, conversation_id, message_id)
+	SELECT $1, $2, s.event_seq, $3, $4, nullif($5, '')::uuid FROM s RETURNING seq, at`
+
+func tellAgent(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, e AgentEvent) (AgentEvent, error) {
+	err := q.QueryRow(ctx, tellSQL, e.TenantID, e.AgentID, e.Kind, e.ConversationID, e.MessageID).Scan(&e.Seq, &e.At)
+	return e, err
+}
+
+// tellAboutMessage tells the agent holding a message's conversation that
+// the message was added or changed; nobody is told while the conversation
+// waits (its agent reads the history when it gets it).
+func (t InboundTx) tellAboutMessage(ctx context.Context, tenantID, wamid, kind string) error {
+	var e AgentEvent
+	err := t.tx.QueryRow(ctx, `SELECT c.assigned_agent_id, m.conversation_id, m.id FROM messages m
+		JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+		WHERE m.tenant_id = $1 AND m.wamid = $2 AND c.status = 'assigned' AND c.assigned_agent_id IS NOT NULL`,
+		tenantID, wamid).Scan(&e.AgentID, &e.ConversationID, &e.MessageID)
+	if err == pgx.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	e.TenantID, e.Kind = tenantID, kind
+	if e, err = tellAgent(ctx, t.tx, e); err != nil {
+		return err
+	}
+	if t.told != nil {
+		*t.told = append(*t.told, e)
+	}
+	return nil
+}
+
+// Told returns the agent events this transaction wrote, to be published
+// once it has committed.
+func (t InboundTx) Told() []AgentEvent {
+	if t.told == nil {
+		return nil
+	}
+	return *t.told
+}
+
+// AgentEventsSince returns an agent's events after seq, oldest first, at most limit.
+func (s *Store) AgentEventsSince(ctx context.Context, tenantID, agentID string, after int64, limit int) ([]AgentEvent, error) {
+	var out []AgentEvent
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT seq, kind, conversation_id, coalesce(message_id::text, ''), at FROM agent_events
+			WHERE tenant_id = $1 AND agent_id = $2 AND seq > $3 ORDER BY seq LIMIT $4`, tenantID, agentID, after, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e := AgentEvent{TenantID: tenantID, AgentID: agentID}
+			if err := rows.Scan(&e.Seq, &e.Kind, &e.ConversationID, &e.MessageID, &e.At); err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// AgentEventBounds returns the oldest kept and the latest event number of an
+// agent (0, 0 when it has none kept): a console asking for events before
+// the oldest kept must reload its state instead.
+func (s *Store) AgentEventBounds(ctx context.Context, tenantID, agentID string) (oldest, latest int64, err error) {
+	err = s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT coalesce((SELECT min(seq) FROM agent_events WHERE tenant_id = $1 AND agent_id = $2), 0),
+			(SELECT event_seq FROM users WHERE tenant_id = $1 AND id = $2)`, tenantID, agentID).Scan(&oldest, &latest)
+	})
+	return oldest, latest, notFound(err)
+}
+
+// PruneAgentEvents deletes events older than age across tenants; a console
+// away longer than that reloads its state.
+func (s *Store) PruneAgentEvents(ctx context.Context, age time.Duration) (int64, error) {
+	var n int64
+	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM agent_events WHERE at < now() - make_interval(secs => $1)`, age.Seconds())
+		n = tag.RowsAffected()
+		return err
+	})
+	return n, err
+}
