@@ -122,3 +122,15 @@ func (s *Store) PruneAgentEvents(ctx context.Context, age time.Duration) (int64,
 	})
 	return n, err
 }
+
+// TellAgent records one event for an agent in its own transaction (the
+// console's own actions, tests); most events are written by the
+// transactions that cause them.
+func (s *Store) TellAgent(ctx context.Context, e AgentEvent) (AgentEvent, error) {
+	err := s.InTenant(ctx, e.TenantID, func(tx pgx.Tx) error {
+		var err error
+		e, err = tellAgent(ctx, tx, e)
+		return err
+	})
+	return e, err
+}
