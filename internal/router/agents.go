@@ -123,18 +123,21 @@ func (r *Router) update(a *agent) {
 	want := a.status == available && a.load < a.capacity
 	switch {
 	case want && a.candidate:
-		for _, m := range a.memberships {
+		for i := range a.memberships {
+			m := &a.memberships[i]
 			m.skillset.cands.fix(m)
 		}
 	case want:
-		for _, m := range a.memberships {
+		for i := range a.memberships {
+			m := &a.memberships[i]
 			m.skillset.cands.push(m)
 			if m.skillset.cands.len() == 1 {
 				r.liveChanged(m.skillset, +1)
 			}
 		}
 	case a.candidate:
-		for _, m := range a.memberships {
+		for i := range a.memberships {
+			m := &a.memberships[i]
 			m.skillset.cands.remove(m)
 			if m.skillset.cands.len() == 0 {
 				r.liveChanged(m.skillset, -1)

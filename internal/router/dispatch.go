@@ -67,11 +67,9 @@ func (r *Router) AgentOffline(at time.Time, agentID string) ([]Outcome, error) {
 	a.status = offline
 	r.update(a)
 	if r.requeue && len(a.held) > 0 {
-		held := make([]*conversation, 0, len(a.held))
-		for _, c := range a.held {
-			held = append(held, c)
-		}
-		// Map order is random; the spec wants the requeued lines in queue order.
+		// The order held is the order of assignment, with holes filled
+		// from the end; the spec wants the requeued lines in queue order.
+		held := slices.Clone(a.held)
 		slices.SortFunc(held, compareQueue)
 		for _, c := range held {
 			r.release(c)
@@ -110,15 +108,16 @@ func (r *Router) ArriveSince(at, arrived time.Time, conversationID, numberID str
 	if conversationID == "" {
 		return nil, errors.New("a conversation needs an id")
 	}
-	if r.convs[conversationID] != nil {
+	if r.convs.get(conversationID) != nil {
 		return nil, fmt.Errorf("%w: %q", ErrDuplicate, conversationID)
 	}
 	n := r.numbers[numberID]
 	if n == nil {
 		return nil, fmt.Errorf("%w %q", ErrUnknownNumber, numberID)
 	}
-	c := &conversation{id: conversationID, number: n, priority: contactPriority, arrival: arrived, target: n.group, idx: -1}
-	r.convs[c.id] = c
+	c := r.newConversation()
+	*c = conversation{id: conversationID, number: n, priority: contactPriority, arrival: arrived, target: n.group, idx: -1}
+	r.convs.put(c)
 	r.enqueue(c)
 	r.dispatch(at)
 	if c.agent == nil {
@@ -133,12 +132,13 @@ func (r *Router) Close(at time.Time, conversationID string) ([]Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	delete(r.convs, c.id)
+	r.convs.del(c)
 	if c.agent != nil {
 		r.release(c)
 	} else {
 		r.dequeue(c)
 	}
+	r.forget(c)
 	return r.done(at), nil
 }
 
@@ -189,7 +189,7 @@ func (r *Router) agent(id string) (*agent, error) {
 }
 
 func (r *Router) conversation(id string) (*conversation, error) {
-	if c := r.convs[id]; c != nil {
+	if c := r.convs.get(id); c != nil {
 		return c, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownConversation, id)
@@ -207,18 +207,14 @@ func (r *Router) unhook(c *conversation) string {
 }
 
 func (r *Router) assign(c *conversation, a *agent, at time.Time) {
-	c.agent = a
-	a.held[c.id] = c
-	a.load++
+	a.hold(c)
 	a.last = at
 	r.update(a)
 }
 
 func (r *Router) release(c *conversation) {
 	a := c.agent
-	c.agent = nil
-	delete(a.held, c.id)
-	a.load--
+	a.drop(c)
 	r.update(a)
 }
 
@@ -234,13 +230,20 @@ func (r *Router) dispatch(at time.Time) {
 	for r.ready.len() > 0 {
 		g := r.ready.top()
 		c := g.queue.top()
-		d := &Decision{Number: c.number.id, Conversation: c.waiting()}
+		// One allocation for the explanation and the next conversation it
+		// points to, which is nearly always there. The runner-up, missing
+		// whenever one agent alone is free, gets its own.
+		e := &struct {
+			d    Decision
+			next Waiting
+		}{d: Decision{Number: c.number.id, Conversation: c.waiting()}}
+		d := &e.d
 		if g.skillset != nil {
 			d.Skillset = g.skillset.id
 		}
 		if n := r.next(); n != nil {
-			w := n.waiting()
-			d.Next, d.QueueStep = &w, queueStep(d.Conversation, w)
+			e.next = n.waiting()
+			d.Next, d.QueueStep = &e.next, queueStep(d.Conversation, e.next)
 		}
 		best, runner := g.choose()
 		d.Chosen = best.candidate()

@@ -25,7 +25,7 @@ func (r *Router) Restore(o Open) error {
 	if o.ID == "" {
 		return errors.New("a conversation needs an id")
 	}
-	if r.convs[o.ID] != nil {
+	if r.convs.get(o.ID) != nil {
 		return fmt.Errorf("%w: %q", ErrDuplicate, o.ID)
 	}
 	n := r.numbers[o.Number]
@@ -47,14 +47,12 @@ func (r *Router) Restore(o Open) error {
 			return err
 		}
 	}
-	r.convs[c.id] = c
+	r.convs.put(c)
 	if a == nil {
 		r.enqueue(c)
 		return nil
 	}
-	c.agent = a
-	a.held[c.id] = c
-	a.load++
+	a.hold(c)
 	r.update(a)
 	return nil
 }
@@ -62,7 +60,7 @@ func (r *Router) Restore(o Open) error {
 // Holds reports whether the conversation is open and who holds it ("" while
 // it waits).
 func (r *Router) Holds(conversationID string) (agentID string, open bool) {
-	c := r.convs[conversationID]
+	c := r.convs.get(conversationID)
 	if c == nil {
 		return "", false
 	}
