@@ -54,13 +54,13 @@ func handleAvailability(d Deps) http.HandlerFunc {
 	}
 }
 
-// handleHeartbeat keeps the agent's presence alive while its page is open
-// and answers with the state, "offline" when it had lapsed (the page then
-// asks the agent to say again that it is available).
+// handleHeartbeat keeps the agent's presence alive while its page is open;
+// the page sends the state it shows, restored when the presence had lapsed
+// (see routing.Service.Heartbeat). It answers with the state.
 func handleHeartbeat(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, _ := auth.FromContext(r.Context())
-		state, err := d.Routing.Heartbeat(r.Context(), p.TenantID, p.UserID)
+		state, err := d.Routing.Heartbeat(r.Context(), p.TenantID, p.UserID, r.PostFormValue("state"))
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/domain"
+	"switchboard/internal/realtime"
 	"switchboard/internal/routing"
 	"switchboard/internal/storage"
 	"switchboard/internal/ui"
@@ -18,6 +19,11 @@ type Deps struct {
 	ui.Surface
 	Store   *storage.Store
 	Routing *routing.Service
+	Hub     *realtime.Hub
+	Tokens  realtime.Tokens
+	// Origin is this deployment's origin (BASE_URL's scheme and host):
+	// the only one whose pages may open a socket.
+	Origin string
 }
 
 // Routes mounts /agent for agents (administrators use their own console).
@@ -27,5 +33,7 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/", handleHome(d))
 		r.Post("/availability", handleAvailability(d))
 		r.Post("/heartbeat", handleHeartbeat(d))
+		r.Post("/ws-token", handleSocketToken(d))
+		r.Get("/ws", handleSocket(d))
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"switchboard/internal/ingest"
 	"switchboard/internal/number"
 	"switchboard/internal/outbound"
+	"switchboard/internal/realtime"
 	"switchboard/internal/routing"
 	"switchboard/internal/sandbox"
 	"switchboard/internal/whatsapp/graph"
@@ -115,6 +116,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	presence := routing.NewPresence(rdb, cfg.RedisPrefix, 0)
 	routingSvc := &routing.Service{Store: d.store, Presence: presence}
 	reg := metrics.NewRegistry()
+	hub := realtime.NewHub(rdb, cfg.RedisPrefix, d.store, logger, realtime.Options{})
+	processor.Told = hub.Publish
+	reg.NewGaugeFunc("switchboard_realtime_connections", "Agent console sockets open on this instance.",
+		func() float64 { return float64(hub.Connections()) })
 	dispatcher := routing.NewDispatcher(routing.Options{Store: d.store, Pool: d.pool, Presence: presence,
 		Publisher: routing.RedisPublisher{RDB: rdb, Prefix: cfg.RedisPrefix, Logger: logger}, Logger: logger,
 		OnEvents: routingMetrics(reg)})
@@ -128,6 +133,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		NumberAdded:   sb.Register,
 		Sandbox:       sb,
 		Routing:       routingSvc,
+		Hub:           hub,
+		Origin:        cfg.BaseURL.Scheme + "://" + cfg.BaseURL.Host,
 	})
 	srv := &http.Server{
 		Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
@@ -158,6 +165,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	// Every instance runs a dispatcher; leases make exactly one of them
 	// route each tenant.
 	workers.Go(func() { _ = dispatcher.Run(wctx) })
+	workers.Go(func() { hub.Run(wctx) })
+	workers.Go(func() { pruneAgentEvents(wctx, d, logger) })
 	defer func() { stopWorkers(); workers.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -167,6 +176,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	// Sockets are hijacked, so http.Server.Shutdown does not see them:
+	// close them first, asking consoles to reconnect (to another instance).
+	hub.Shutdown()
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
@@ -228,6 +240,23 @@ func routingMetrics(reg *metrics.Registry) func([]routing.Event) {
 	return func(es []routing.Event) {
 		for _, e := range es {
 			events.Inc(e.Kind)
+		}
+	}
+}
+
+// pruneAgentEvents deletes console events older than a week, hourly: a
+// console away longer reloads its state instead of replaying.
+func pruneAgentEvents(ctx context.Context, d *deps, logger *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := d.store.PruneAgentEvents(ctx, 7*24*time.Hour); err != nil {
+				logger.Warn("prune agent events", "error", err)
+			}
 		}
 	}
 }

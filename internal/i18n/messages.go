@@ -138,7 +138,7 @@ var messages = map[string]struct{ en, it string }{
 	"agent.state_set.away":      {"You are away: you keep your conversations and get no new ones.", "Sei assente: tieni le tue conversazioni e non ne ricevi di nuove."},
 	"agent.state_set.offline":   {"You are offline.", "Non sei in linea."},
 	"agent.state_invalid":       {"Choose available, away or sign off.", "Scegli disponibile, assente o esci dal servizio."},
-	"agent.state_lapsed":        {"Your presence lapsed (the page lost contact): choose Available again to get conversations.", "La tua presenza è scaduta (la pagina ha perso il contatto): scegli di nuovo Disponibile per ricevere conversazioni."},
+	"agent.state_lapsed":        {"You signed off in another window: choose Available again to get conversations.", "Sei uscito dal servizio in un'altra finestra: scegli di nuovo Disponibile per ricevere conversazioni."},
 	"agent.my_conversations":    {"My conversations", "Le mie conversazioni"},
 	"agent.col.contact":         {"Customer", "Cliente"},
 	"agent.col.assigned":        {"Assigned", "Assegnata"},

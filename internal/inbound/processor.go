@@ -31,6 +31,9 @@ type Processor struct {
 	Applied func(tenantID, conversationID string)
 	// MediaQueued wakes the media fetcher; may be nil.
 	MediaQueued func()
+	// Told publishes the agent events a processed webhook wrote, after
+	// commit (the realtime hub); may be nil.
+	Told func(context.Context, []storage.AgentEvent)
 	// OutboundQueued wakes the sender (a reply to STOP); may be nil.
 	OutboundQueued func()
 	// TemplatesChanged asks the template catalog to refresh a number's
@@ -76,13 +79,20 @@ func (p *Processor) Drain(ctx context.Context) {
 	for ctx.Err() == nil {
 		var current int64
 		var attempts int
+		var told []storage.AgentEvent
 		found, err := p.store.ProcessWebhookEvent(ctx, func(tx pgx.Tx, ev storage.WebhookEvent) (string, error) {
 			current, attempts = ev.ID, ev.Attempts
-			return p.apply(ctx, storage.Inbound(tx), ev)
+			itx := storage.Inbound(tx)
+			reason, err := p.apply(ctx, itx, ev)
+			told = itx.Told()
+			return reason, err
 		})
 		if err == nil {
 			if !found {
 				return
+			}
+			if p.Told != nil && len(told) > 0 {
+				p.Told(ctx, told)
 			}
 			backoff = 50 * time.Millisecond
 			continue

@@ -118,8 +118,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		d.leases(ctx, &wg)
 		select {
 		case <-ctx.Done():
+			// The loops remove themselves from d.loops as they end: note
+			// what is held before waiting for them, then release it.
+			held := d.held()
 			wg.Wait()
-			d.releaseAll()
+			d.release(held)
 			return nil
 		case <-renew.C:
 		case <-prune.C:
@@ -189,15 +192,31 @@ func (d *Dispatcher) start(ctx context.Context, wg *sync.WaitGroup, tenantID str
 	}()
 }
 
-func (d *Dispatcher) releaseAll() {
+// held is the epoch of each lease this dispatcher holds now.
+func (d *Dispatcher) held() map[string]int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[string]int64, len(d.loops))
+	for id, l := range d.loops {
+		out[id] = l.epoch
+	}
+	return out
+}
+
+// release ends the leases once their loops have stopped, so another
+// instance takes the tenants over at its next look instead of waiting for
+// the leases to expire. A lease lost meanwhile has another holder or epoch
+// and is left alone.
+func (d *Dispatcher) release(held map[string]int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	d.mu.Lock()
-	loops := d.loops
 	d.loops = map[string]*tenantLoop{}
 	d.mu.Unlock()
-	for id, l := range loops {
-		_ = d.opt.Store.ReleaseRoutingLease(ctx, id, d.holder, l.epoch)
+	for id, epoch := range held {
+		if err := d.opt.Store.ReleaseRoutingLease(ctx, id, d.holder, epoch); err != nil {
+			d.opt.Logger.Warn("routing: release lease", "tenant", id, "err", err)
+		}
 	}
 }
 

@@ -18,9 +18,10 @@ const (
 )
 
 // Presence keeps who is there in Redis, one key per agent with a TTL that the
-// agent's live connection or heartbeat refreshes. Redis may lose it: then
-// everybody looks offline until their next heartbeat, which the requeue
-// grace period covers (see docs/architecture.md, "Routing").
+// agent's live connection or heartbeat refreshes. Redis may lose it (a
+// restart), or a heartbeat may come late (a laptop asleep, a network cut):
+// the next heartbeat restores the state the agent's page shows, within the
+// requeue grace period (see docs/architecture.md, "Routing").
 type Presence struct {
 	rdb    *redis.Client
 	prefix string
@@ -75,8 +76,8 @@ func (p *Presence) Set(ctx context.Context, tenantID, agentID, state string) (ch
 }
 
 // Refresh extends the agent's presence without changing its state; it
-// reports the state, Offline when it had already expired (the agent must
-// then say again whether it is available).
+// reports the stored state: Offline when it had expired, signedOff when the
+// agent signed off.
 func (p *Presence) Refresh(ctx context.Context, tenantID, agentID string) (string, error) {
 	k := p.key(tenantID, agentID)
 	pipe := p.rdb.Pipeline()
@@ -86,7 +87,7 @@ func (p *Presence) Refresh(ctx context.Context, tenantID, agentID string) (strin
 		return "", err
 	}
 	s, err := get.Result()
-	if errors.Is(err, redis.Nil) || s == signedOff {
+	if errors.Is(err, redis.Nil) {
 		return Offline, nil
 	}
 	return s, err

@@ -27,12 +27,14 @@ func TestPresenceExpiryRequeuesAfterGraceNotBefore(t *testing.T) {
 	e.member(s, bruno, 0)
 	e.link(n, s, 1)
 	e.dispatcher(0)
+	// Anna's presence lapses 1 s after she set it (no heartbeat); timed
+	// from before the write, expired is never later than the real expiry.
+	expired := time.Now().Add(time.Second)
 	e.available(anna)
 	c1 := e.arrive(n, 0)
 	e.waitHolder(c1, anna)
-	// Anna's presence lapses after 1 s; Bruno comes and stays.
+	// Bruno comes and stays.
 	e.available(bruno)
-	expired := time.Now().Add(time.Second)
 	stopBeat := beat(t, e, bruno, 300*time.Millisecond)
 	defer stopBeat()
 	// A conversation arriving once Anna's presence lapsed goes to Bruno,
@@ -40,7 +42,7 @@ func TestPresenceExpiryRequeuesAfterGraceNotBefore(t *testing.T) {
 	time.Sleep(time.Until(expired.Add(300 * time.Millisecond)))
 	c2 := e.arrive(n, 0)
 	e.waitHolder(c2, bruno)
-	// Within the grace period Anna keeps c1.
+	// Within the grace period Anna keeps c1 (expiry is at or after expired).
 	time.Sleep(time.Until(expired.Add(2 * time.Second)))
 	if got, _ := e.holder(c1); got != anna {
 		t.Fatalf("c1 left Anna %v after her presence expired, before the 3 s grace: holder %q", time.Since(expired), got)
@@ -94,7 +96,7 @@ func beat(t *testing.T, e *env, agent string, every time.Duration) (stop func())
 			case <-ctx.Done():
 				return
 			case <-tk.C:
-				if _, err := e.svc.Heartbeat(ctx, e.tenantID, agent); err != nil && ctx.Err() == nil {
+				if _, err := e.svc.Heartbeat(ctx, e.tenantID, agent, ""); err != nil && ctx.Err() == nil {
 					t.Error(err)
 				}
 			}
@@ -250,4 +252,39 @@ func TestSignOffRequeuesAtOnceAndNewAgentsAreKnown(t *testing.T) {
 		t.Fatalf("transfer to a new agent: %v", err)
 	}
 	e.waitHolder(c1, carla)
+}
+
+// A heartbeat after the presence lapsed (Redis restarted, the laptop
+// slept) restores the state the agent's page shows, within the grace
+// period: nothing is re-routed. A sign-off elsewhere is not undone.
+func TestHeartbeatRestoresALapsedPresence(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 0)
+	ctx := context.Background()
+	anna := e.agent("Anna", 5, nil)
+	e.available(anna)
+	// A Redis restart: this test's keys are gone (other tests share Redis).
+	keys, err := e.rdb.Keys(ctx, e.prefix+"*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("keys: %v %v", keys, err)
+	}
+	if err := e.rdb.Del(ctx, keys...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := e.presence.States(ctx, e.tenantID, []string{anna}); s[anna] != routing.Offline {
+		t.Fatalf("after the flush Anna is %q", s[anna])
+	}
+	state, err := e.svc.Heartbeat(ctx, e.tenantID, anna, routing.Available)
+	if err != nil || state != routing.Available {
+		t.Fatalf("heartbeat: %q %v", state, err)
+	}
+	if s, _ := e.presence.States(ctx, e.tenantID, []string{anna}); s[anna] != routing.Available {
+		t.Fatalf("after the heartbeat Anna is %q", s[anna])
+	}
+	if err := e.svc.SetAvailability(ctx, e.tenantID, anna, routing.Offline); err != nil {
+		t.Fatal(err)
+	}
+	if state, _ := e.svc.Heartbeat(ctx, e.tenantID, anna, routing.Available); state != routing.Offline {
+		t.Fatalf("a stale tab's heartbeat undid the sign-off: %q", state)
+	}
 }

@@ -65,10 +65,25 @@ func (s *Service) SetAvailability(ctx context.Context, tenantID, agentID, state 
 	return err
 }
 
-// Heartbeat keeps the agent's presence alive and returns its state (Offline
-// when it had expired: the console then asks the agent again).
-func (s *Service) Heartbeat(ctx context.Context, tenantID, agentID string) (string, error) {
-	return s.Presence.Refresh(ctx, tenantID, agentID)
+// Heartbeat keeps the agent's presence alive and returns its state. The
+// page says which state the agent chose (shown): when the presence had
+// lapsed meanwhile (Redis restarted, the laptop slept), that state is
+// restored, so a short absence re-routes nothing. An agent who signed off
+// (in another tab) stays offline.
+func (s *Service) Heartbeat(ctx context.Context, tenantID, agentID, shown string) (string, error) {
+	state, err := s.Presence.Refresh(ctx, tenantID, agentID)
+	switch {
+	case err != nil:
+		return "", err
+	case state == signedOff:
+		return Offline, nil
+	case state == Offline && (shown == Available || shown == Away):
+		if err := s.SetAvailability(ctx, tenantID, agentID, shown); err != nil {
+			return "", err
+		}
+		return shown, nil
+	}
+	return state, nil
 }
 
 // Availability returns the agents' states.
@@ -94,8 +109,21 @@ func (s *Service) TransferToAgent(ctx context.Context, tenantID, conversationID,
 // TransferToSkillset puts the conversation back in the queue, keeping its
 // arrival time, for the skillset's members only.
 func (s *Service) TransferToSkillset(ctx context.Context, tenantID, conversationID, skillsetID, actor string) error {
+	// Looked up here, so that a made-up id costs one query, not a rebuild
+	// of the tenant's router.
+	if !domain.ValidID(conversationID) {
+		return storage.ErrNotFound
+	}
+	if _, err := s.Store.Conversation(ctx, tenantID, conversationID); err != nil {
+		return err // an unknown conversation is named before the skillset
+	}
 	if !domain.ValidID(skillsetID) {
 		return &RefusedError{Reason: "no such skillset"}
+	}
+	if _, err := s.Store.SkillsetName(ctx, tenantID, skillsetID); errors.Is(err, storage.ErrNotFound) {
+		return &RefusedError{Reason: "no such skillset"}
+	} else if err != nil {
+		return err
 	}
 	return s.command(ctx, tenantID, storage.RoutingCommand{Kind: storage.CmdTransferSkillset, ConversationID: conversationID,
 		SkillsetID: skillsetID, Actor: actor})

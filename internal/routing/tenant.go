@@ -25,14 +25,14 @@ type tenantLoop struct {
 	cancel   context.CancelFunc
 	log      *slog.Logger
 
-	r        *router.Router // nil: rebuild before the next step
-	state    storage.RoutingState
-	agentIDs []string
-	applied  map[string]string    // presence as the router was last told
-	gone     map[string]time.Time // when an agent's presence went missing
-	blind    bool                 // Redis is unreachable: nobody new is assigned
-	fresh    bool                 // rebuilt since the last committed step
-	carry    []storage.RoutingWrite
+	r          *router.Router // nil: rebuild before the next step
+	state      storage.RoutingState
+	agentIDs   []string
+	applied    map[string]string    // presence as the router was last told
+	gone       map[string]time.Time // when an agent's presence went missing
+	blind      bool                 // Redis is unreachable: nobody new is assigned
+	rebuiltFor int64                // the command whose unknown id caused the last rebuild
+	carry      []storage.RoutingWrite
 }
 
 func (l *tenantLoop) poke() {
@@ -141,7 +141,7 @@ func (l *tenantLoop) rebuild(ctx context.Context) error {
 			l.log.Warn("cannot restore conversation", "conversation", o.ID, "err", err)
 		}
 	}
-	l.r, l.state, l.carry, l.fresh = r, st, carry, true
+	l.r, l.state, l.carry = r, st, carry
 	l.agentIDs = l.agentIDs[:0]
 	for _, a := range st.Config.Agents {
 		l.agentIDs = append(l.agentIDs, a.ID)
@@ -212,7 +212,7 @@ func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	l.carry, l.fresh = nil, false
+	l.carry = nil
 	if reload {
 		l.r = nil
 	}
@@ -229,19 +229,26 @@ func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
 // rebuilt before it is applied. A freshly built router that still does not
 // know it refuses the command instead.
 func (l *tenantLoop) unknownTo(c storage.RoutingCommand) bool {
-	if l.fresh {
+	// One rebuild per command: something created while the router was
+	// being rebuilt is found by the next; what is still unknown after that
+	// does not exist.
+	if l.rebuiltFor == c.ID {
 		return false
 	}
 	known := func(id string) bool { return id == "" || l.state.Names[id] != "" }
+	unknown := false
 	switch c.Kind {
 	case storage.CmdArrive:
-		return c.Status == "queued" && !known(c.NumberID)
+		unknown = c.Status == "queued" && !known(c.NumberID)
 	case storage.CmdTransferAgent, storage.CmdPresence:
-		return !known(c.AgentID)
+		unknown = !known(c.AgentID)
 	case storage.CmdTransferSkillset:
-		return !known(c.SkillsetID)
+		unknown = !known(c.SkillsetID)
 	}
-	return false
+	if unknown {
+		l.rebuiltFor = c.ID
+	}
+	return unknown
 }
 
 // apply runs one command on the router and returns what to write, or why
@@ -274,6 +281,9 @@ func (l *tenantLoop) apply(c storage.RoutingCommand) ([]storage.RoutingWrite, st
 			return append([]storage.RoutingWrite{closed}, l.writes(outs, "")...), ""
 		}
 	case storage.CmdTransferAgent:
+		if holder, _ := l.r.Holds(c.ConversationID); holder == c.AgentID {
+			return nil, "" // it holds it already: nothing changes
+		}
 		outs, err = l.r.TransferToAgent(now, c.ConversationID, c.AgentID)
 	case storage.CmdTransferSkillset:
 		outs, err = l.r.TransferToSkillset(now, c.ConversationID, c.SkillsetID)

@@ -24,6 +24,7 @@ import (
 	"switchboard/internal/ingest"
 	"switchboard/internal/metrics"
 	"switchboard/internal/number"
+	"switchboard/internal/realtime"
 	"switchboard/internal/routing"
 	"switchboard/internal/storage"
 	"switchboard/internal/tenant"
@@ -62,6 +63,10 @@ type Deps struct {
 	Sandbox *sandbox.Sandbox
 	// Routing changes presence, closes and transfers conversations.
 	Routing *routing.Service
+	// Hub is the agents' live channel; Origin (BASE_URL's scheme and
+	// host) is the only origin allowed to open it.
+	Hub    *realtime.Hub
+	Origin string
 }
 
 // maxFormBytes bounds every form body; pages post small forms only.

@@ -639,3 +639,13 @@ func (s *Store) SetContactPriority(ctx context.Context, tenantID string, actor A
 		return configReload(ctx, tx, tenantID, actor)
 	})
 }
+
+// SkillsetName returns a skillset's name; ErrNotFound when the tenant has
+// no such skillset.
+func (s *Store) SkillsetName(ctx context.Context, tenantID, skillsetID string) (string, error) {
+	var name string
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT name FROM skillsets WHERE tenant_id = $1 AND id = $2`, tenantID, skillsetID).Scan(&name)
+	})
+	return name, notFound(err)
+}

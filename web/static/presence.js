@@ -1,9 +1,10 @@
 // Keeps the agent present while this page is open: a heartbeat every third
-// of the presence TTL refreshes it in Redis. Closing the page stops the
-// beats, and the router sees the agent offline once the TTL runs out (and
-// re-routes its conversations after the tenant's grace period). When the
-// server says the presence had lapsed, the page asks the agent to say again
-// that it is available. Written for Switchboard; no dependencies.
+// of the presence TTL refreshes it in Redis, sending the state the page
+// shows so that a presence lapsed meanwhile (Redis restarted, the laptop
+// slept) is restored. Closing the page stops the beats, and the router sees
+// the agent offline once the TTL runs out (and re-routes its conversations
+// after the tenant's grace period). When the agent signed off elsewhere,
+// the page says so. Written for Switchboard; no dependencies.
 const box = document.getElementById("presence");
 
 function csrf() {
@@ -17,6 +18,7 @@ async function beat() {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
+      body: new URLSearchParams({ state: box.dataset.state || "" }),
       cache: "no-store",
     });
     if (res.redirected || res.status === 401 || res.status === 403) {

@@ -22,6 +22,7 @@ import (
 	"switchboard/internal/ingest"
 	"switchboard/internal/number"
 	"switchboard/internal/outbound"
+	"switchboard/internal/realtime"
 	"switchboard/internal/routing"
 	"switchboard/internal/sandbox"
 	"switchboard/internal/secrets"
@@ -84,6 +85,7 @@ type App struct {
 	Sender        *outbound.Sender // with RunWorkers
 	Catalog       *outbound.Catalog
 	Routing       *routing.Service
+	Hub           *realtime.Hub
 	Dispatcher    *routing.Dispatcher // with RunWorkers
 }
 
@@ -150,12 +152,15 @@ func New(t testing.TB, opts ...Options) *App {
 	t.Cleanup(sb.Fake.Close)
 	a.Sandbox = sb
 	presence := routing.NewPresence(rdb, prefix, o.PresenceTTL)
+	a.Hub = realtime.NewHub(rdb, prefix, db.Store, logger, realtime.Options{})
+	processor.Told = a.Hub.Publish
 	a.Routing = &routing.Service{Store: db.Store, Presence: presence}
 	h := server.New(server.Deps{
 		Logger: logger, Secret: secretKey, Pool: db.Pool, Redis: rdb,
 		RedisKey: prefix, Store: db.Store, Hasher: hasher, Tenants: tenants, Metrics: metrics.NewRegistry(),
 		Assets: assets, Now: clock.Now, Numbers: numbers, APIKeys: a.APIKeys, Blobs: blobs, Apps: apps, Outbound: outboundSvc,
 		WebhookStored: processor.Wake, NumberAdded: sb.Register, Sandbox: sb, Catalog: catalog, Routing: a.Routing,
+		Hub: a.Hub, Origin: self,
 	})
 	srv.Config.Handler = h
 	srv.Start()
@@ -184,6 +189,7 @@ func New(t testing.TB, opts ...Options) *App {
 			Publisher: routing.RedisPublisher{RDB: rdb, Prefix: prefix, Logger: logger}, Logger: logger,
 			LeaseTTL: o.RoutingLease, Sweep: o.RoutingSweep})
 		wg.Go(func() { _ = a.Dispatcher.Run(ctx) })
+		wg.Go(func() { a.Hub.Run(ctx) })
 		t.Cleanup(func() { cancel(); wg.Wait() })
 	}
 	return a
