@@ -122,7 +122,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		func() float64 { return float64(hub.Connections()) })
 	dispatcher := routing.NewDispatcher(routing.Options{Store: d.store, Pool: d.pool, Presence: presence,
 		Publisher: routing.RedisPublisher{RDB: rdb, Prefix: cfg.RedisPrefix, Logger: logger}, Logger: logger,
-		OnEvents: routingMetrics(reg)})
+		OnEvents: routingMetrics(reg), Told: hub.Publish})
 	handler := server.New(server.Deps{
 		Logger: logger, Secure: cfg.Secure(), Secret: cfg.SecretKey, Pool: d.pool, Redis: rdb, RedisKey: cfg.RedisPrefix,
 		Store: d.store, Hasher: d.hasher, Tenants: d.tenants, Metrics: reg, Assets: assets, Now: time.Now,

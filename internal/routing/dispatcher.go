@@ -43,6 +43,8 @@ type Options struct {
 	Sweep time.Duration
 	// OnEvents, when set, is told of every batch of events written (metrics).
 	OnEvents func([]Event)
+	// Told, when set, publishes the agent events written (the realtime hub).
+	Told func(context.Context, []storage.AgentEvent)
 	Now      func() time.Time
 }
 

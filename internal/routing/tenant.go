@@ -157,6 +157,7 @@ func (l *tenantLoop) rebuild(ctx context.Context) error {
 // transaction; more says that commands are still waiting.
 func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
 	var events []Event
+	var told []storage.AgentEvent
 	reload := false
 	err = l.d.opt.Store.InRouting(ctx, l.tenantID, l.d.holder, l.epoch, func(tx storage.RoutingTx) error {
 		cmds, err := tx.Pending(ctx, batch)
@@ -202,6 +203,9 @@ func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
 		if err := tx.Finish(ctx, done, refusals); err != nil {
 			return err
 		}
+		if told, err = tx.TellAgents(ctx, agentEvents(writes)); err != nil {
+			return err
+		}
 		events = make([]Event, len(writes))
 		for i, w := range writes {
 			events[i] = Event{ID: ids[i], TenantID: l.tenantID, Kind: string(w.Kind), ConversationID: w.ConversationID,
@@ -219,6 +223,9 @@ func (l *tenantLoop) step(ctx context.Context) (more bool, err error) {
 	if len(events) > 0 {
 		l.d.opt.Publisher.Publish(ctx, l.tenantID, events)
 		l.d.metrics(events)
+	}
+	if len(told) > 0 && l.d.opt.Told != nil {
+		l.d.opt.Told(ctx, told)
 	}
 	return more, nil
 }
@@ -412,4 +419,29 @@ func (l *tenantLoop) sweep(ctx context.Context) []storage.RoutingWrite {
 	}
 	tell(l.r.AgentsAvailable(now, arrived))
 	return l.writes(outs, "")
+}
+
+// agentEvents is what the agents' consoles must learn from the writes: a
+// conversation given to them, taken from them, or closed.
+func agentEvents(writes []storage.RoutingWrite) []storage.AgentEvent {
+	var out []storage.AgentEvent
+	tell := func(agent, kind, conv string) {
+		if agent != "" {
+			out = append(out, storage.AgentEvent{AgentID: agent, Kind: kind, ConversationID: conv})
+		}
+	}
+	for _, w := range writes {
+		switch w.Kind {
+		case router.Assigned:
+			tell(w.AgentID, storage.AgentAssigned, w.ConversationID)
+		case router.Transferred:
+			tell(w.FromAgentID, storage.AgentTransferredOut, w.ConversationID)
+			tell(w.AgentID, storage.AgentTransferredIn, w.ConversationID)
+		case router.Requeued:
+			tell(w.FromAgentID, storage.AgentRequeued, w.ConversationID)
+		case storage.Closed:
+			tell(w.FromAgentID, storage.AgentClosed, w.ConversationID)
+		}
+	}
+	return out
 }

@@ -134,3 +134,26 @@ func (s *Store) TellAgent(ctx context.Context, e AgentEvent) (AgentEvent, error)
 	})
 	return e, err
 }
+
+// TellAgents records events for agents in the dispatcher's transaction (in
+// one round trip) and returns them numbered.
+func (t RoutingTx) TellAgents(ctx context.Context, events []AgentEvent) ([]AgentEvent, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	b := &pgx.Batch{}
+	for _, e := range events {
+		b.Queue(tellSQL, t.tenantID, e.AgentID, e.Kind, e.ConversationID, e.MessageID)
+	}
+	res := t.tx.SendBatch(ctx, b)
+	defer res.Close()
+	out := make([]AgentEvent, len(events))
+	for i, e := range events {
+		e.TenantID = t.tenantID
+		if err := res.QueryRow().Scan(&e.Seq, &e.At); err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, res.Close()
+}

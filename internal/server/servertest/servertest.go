@@ -187,7 +187,7 @@ func New(t testing.TB, opts ...Options) *App {
 		wg.Go(func() { catalog.Run(ctx) })
 		a.Dispatcher = routing.NewDispatcher(routing.Options{Store: db.Store, Pool: db.Pool, Presence: presence,
 			Publisher: routing.RedisPublisher{RDB: rdb, Prefix: prefix, Logger: logger}, Logger: logger,
-			LeaseTTL: o.RoutingLease, Sweep: o.RoutingSweep})
+			LeaseTTL: o.RoutingLease, Sweep: o.RoutingSweep, Told: a.Hub.Publish})
 		wg.Go(func() { _ = a.Dispatcher.Run(ctx) })
 		wg.Go(func() { a.Hub.Run(ctx) })
 		t.Cleanup(func() { cancel(); wg.Wait() })
