@@ -8,6 +8,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/domain"
+	"switchboard/internal/outbound"
 	"switchboard/internal/realtime"
 	"switchboard/internal/routing"
 	"switchboard/internal/storage"
@@ -17,10 +18,11 @@ import (
 // Deps are the agent console's dependencies.
 type Deps struct {
 	ui.Surface
-	Store   *storage.Store
-	Routing *routing.Service
-	Hub     *realtime.Hub
-	Tokens  realtime.Tokens
+	Store    *storage.Store
+	Routing  *routing.Service
+	Outbound *outbound.Service
+	Hub      *realtime.Hub
+	Tokens   realtime.Tokens
 	// Origin is this deployment's origin (BASE_URL's scheme and host):
 	// the only one whose pages may open a socket.
 	Origin string
@@ -35,5 +37,9 @@ func Routes(r chi.Router, d Deps) {
 		r.Post("/heartbeat", handleHeartbeat(d))
 		r.Post("/ws-token", handleSocketToken(d))
 		r.Get("/ws", handleSocket(d))
+		r.Get("/inbox", handleInboxFragment(d))
+		r.Get("/conversations/{id}", handleConversation(d))
+		r.Get("/conversations/{id}/messages", handleMessagesFragment(d))
+		r.Post("/conversations/{id}/messages", handleSend(d))
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/redis/go-redis/v9"
 
 	"switchboard/internal/storage"
@@ -199,5 +200,20 @@ func (h *Hub) Shutdown() {
 	h.mu.Unlock()
 	for _, c := range conns {
 		c.closeWith(closeRestart, "server restarting")
+	}
+}
+
+// Disconnect closes an agent's sockets on this instance ("going away"):
+// its consoles reconnect and replay what they missed. Used when an agent's
+// access changes, and by tests that play a network drop.
+func (h *Hub) Disconnect(tenantID, agentID string) {
+	h.mu.Lock()
+	var conns []*Conn
+	for c := range h.chans[h.channel(tenantID, agentID)] {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(websocket.CloseGoingAway, "disconnected")
 	}
 }

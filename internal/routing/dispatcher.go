@@ -45,7 +45,7 @@ type Options struct {
 	OnEvents func([]Event)
 	// Told, when set, publishes the agent events written (the realtime hub).
 	Told func(context.Context, []storage.AgentEvent)
-	Now      func() time.Time
+	Now  func() time.Time
 }
 
 // Dispatcher takes the leases of the tenants it can and runs their loops.

@@ -1,0 +1,171 @@
+// The agent console's live part. One socket per tab: it asks the server for
+// a one-time ticket, opens /agent/ws, says hello with the last event number
+// it saw (none on a fresh page: the page was just rendered from Postgres),
+// and on each event puts the changed part of the page in place, rendered
+// by the server from Postgres, so nothing is shown twice or missed. After a
+// drop it reconnects (at once when the server restarts, else with growing
+// pauses) and the server replays what it missed, or asks for a reload.
+// Written for Switchboard; no dependencies.
+const inbox = document.getElementById("inbox-live");
+const messages = document.getElementById("messages");
+const conversation = document.getElementById("conversation");
+const composer = document.getElementById("composer");
+const status = document.getElementById("live-status");
+const current = conversation ? conversation.dataset.conversation : "";
+
+let lastSeq = null;
+let pause = 500;
+let socket = null;
+
+function csrf() {
+  const field = document.querySelector('input[name="csrf_token"]');
+  return field ? field.value : "";
+}
+
+async function refresh(box) {
+  if (!box) return;
+  const res = await fetch(box.dataset.liveUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } });
+  if (res.status === 403 && box === messages) {
+    takenAway();
+    return;
+  }
+  if (res.redirected || res.status === 401) {
+    window.location.reload();
+    return;
+  }
+  if (!res.ok) return;
+  // Our own server-rendered, escaped templates.
+  box.innerHTML = await res.text();
+  box.dataset.refreshedAt = String(Date.now());
+  if (box === messages) box.scrollTop = box.scrollHeight;
+}
+
+function takenAway() {
+  document.getElementById("taken-away").hidden = false;
+  if (composer) composer.querySelector("button").disabled = true;
+}
+
+let pending = new Set();
+let scheduled = false;
+// Several events in a burst refresh each part once.
+function touch(box) {
+  if (!box) return;
+  pending.add(box);
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(async () => {
+    scheduled = false;
+    const boxes = [...pending];
+    pending = new Set();
+    for (const b of boxes) {
+      try { await refresh(b); } catch (_) { /* the next event or reconnect catches up */ }
+    }
+  });
+}
+
+function onEvent(e) {
+  lastSeq = e.seq;
+  document.body.dataset.lastSeq = String(e.seq);
+  switch (e.kind) {
+    case "message":
+    case "status":
+      if (e.conversation_id === current) touch(messages);
+      touch(inbox);
+      break;
+    case "transferred_out":
+    case "requeued":
+    case "closed":
+      if (e.conversation_id === current) takenAway();
+      touch(inbox);
+      break;
+    default: // assigned, transferred_in
+      touch(inbox);
+  }
+}
+
+async function connect() {
+  let ticket;
+  try {
+    const res = await fetch("/agent/ws-token", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf() } });
+    if (res.redirected || res.status === 401 || res.status === 403) {
+      window.location.reload();
+      return;
+    }
+    if (!res.ok) throw new Error("ticket " + res.status);
+    ticket = await res.json();
+  } catch (_) {
+    retry(false);
+    return;
+  }
+  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + ticket.url;
+  socket = new WebSocket(url);
+  socket.onopen = () => {
+    const hello = { type: "hello" };
+    if (lastSeq !== null) hello.last_seq = lastSeq;
+    socket.send(JSON.stringify(hello));
+  };
+  socket.onmessage = (m) => {
+    let f;
+    try { f = JSON.parse(m.data); } catch (_) { return; }
+    switch (f.type) {
+      case "ready":
+        lastSeq = f.seq || 0;
+        document.body.dataset.lastSeq = String(lastSeq);
+        document.body.dataset.live = "on";
+        if (status) status.hidden = true;
+        pause = 500;
+        break;
+      case "event":
+        onEvent(f);
+        break;
+      case "reload":
+        window.location.reload();
+        break;
+    }
+  };
+  socket.onclose = (e) => {
+    document.body.dataset.live = "off";
+    if (status) status.hidden = false;
+    retry(e.code === 1012 || e.code === 1013);
+  };
+}
+
+function retry(now) {
+  const wait = now ? 100 : pause;
+  pause = Math.min(pause * 2, 15000);
+  window.setTimeout(connect, wait);
+}
+
+if (composer) {
+  composer.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const error = composer.querySelector('[data-testid="composer-error"]');
+    const text = composer.querySelector("textarea");
+    const body = new URLSearchParams(new FormData(composer));
+    body.set("idempotency_key", crypto.randomUUID());
+    error.textContent = "";
+    const button = composer.querySelector("button");
+    button.disabled = true;
+    try {
+      const res = await fetch(composer.action, { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf(), Accept: "application/json" }, body });
+      const answer = await res.json().catch(() => ({}));
+      if (res.ok) {
+        text.value = "";
+        touch(messages);
+      } else {
+        error.textContent = answer.error || String(res.status);
+        if (res.status === 403) takenAway();
+      }
+    } catch (_) {
+      error.textContent = composer.dataset.retry || "Not sent: try again in a moment.";
+    } finally {
+      if (!document.getElementById("taken-away") || document.getElementById("taken-away").hidden) button.disabled = false;
+    }
+  });
+  composer.querySelector("textarea").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) composer.requestSubmit();
+  });
+}
+
+if (messages) messages.scrollTop = messages.scrollHeight;
+connect();
