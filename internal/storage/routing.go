@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -203,7 +204,7 @@ func loadRoutingConfig(ctx context.Context, tx pgx.Tx, tenantID string, st *Rout
 	rows, err = tx.Query(ctx, `SELECT c.id, c.number_id, coalesce(c.target_skillset_id::text, ''),
 			CASE WHEN c.status = 'assigned' THEN coalesce(c.assigned_agent_id::text, '') ELSE '' END,
 			ct.priority, coalesce(c.queued_at, c.created_at)
-		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id AND ct.tenant_id = c.tenant_id
+		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
 		WHERE c.tenant_id = $1 AND c.status IN ('queued', 'assigned')`, tenantID)
 	if err != nil {
 		return err
@@ -248,13 +249,20 @@ func (s *Store) InRouting(ctx context.Context, tenantID, holder string, epoch in
 
 // Pending returns the commands not yet applied, oldest first, with what an
 // arrival needs from its conversation.
+//
+// Rows are joined by primary key alone; row-level security keeps them in the
+// tenant. A tenant_id equality in the join would let the planner, believing
+// a new or fast-growing tenant has next to no rows (statistics lag behind),
+// reach them through the tenant's index and filter by id: one scan of all
+// the tenant's conversations and contacts per command. LoadRouting and
+// Apply avoid it for the same reason.
 func (t RoutingTx) Pending(ctx context.Context, limit int) ([]RoutingCommand, error) {
 	rows, err := t.tx.Query(ctx, `SELECT r.id, r.kind, coalesce(r.conversation_id::text, ''), coalesce(r.agent_id::text, ''),
 			coalesce(r.skillset_id::text, ''), r.actor, r.created_at,
 			coalesce(c.status, ''), coalesce(c.number_id::text, ''), coalesce(ct.priority, 0), coalesce(c.queued_at, c.created_at, r.created_at)
 		FROM routing_commands r
-		LEFT JOIN conversations c ON c.id = r.conversation_id AND c.tenant_id = r.tenant_id
-		LEFT JOIN contacts ct ON ct.id = c.contact_id AND ct.tenant_id = c.tenant_id
+		LEFT JOIN conversations c ON c.id = r.conversation_id
+		LEFT JOIN contacts ct ON ct.id = c.contact_id
 		WHERE r.tenant_id = $1 AND r.done_at IS NULL ORDER BY r.id LIMIT $2`, t.tenantID, limit)
 	if err != nil {
 		return nil, err
@@ -296,53 +304,173 @@ func (t RoutingTx) Apply(ctx context.Context, writes []RoutingWrite) ([]int64, e
 		return nil, nil
 	}
 	b := &pgx.Batch{}
-	for _, w := range writes {
-		var decision []byte
-		if w.Decision != nil {
-			var err error
-			if decision, err = json.Marshal(w.Decision); err != nil {
+	// Each assigned agent's "last assigned at" is written once, after the
+	// events, with the value of its last assignment in the batch: the
+	// state the per-assignment updates would leave. Updating one users row
+	// once per assignment made each transaction quadratic (a row updated k
+	// times in a transaction is reached through a chain of k versions, by
+	// the update and by every foreign-key check on it).
+	var lastIDs []string
+	var lastAts []time.Time
+	lastAt := map[string]int{}
+	// runs[i] is how many writes the i-th statement of the batch covers:
+	// a run of assignments (consecutive, each of another conversation) is
+	// one statement; anything else one statement per write.
+	var runs []int
+	for i := 0; i < len(writes); {
+		w := writes[i]
+		if w.Kind == router.Assigned || w.Kind == router.Transferred {
+			n, err := t.queueAssignments(b, writes[i:])
+			if err != nil {
 				return nil, err
 			}
+			for _, a := range writes[i : i+n] {
+				if j, ok := lastAt[a.AgentID]; ok {
+					lastAts[j] = a.At
+				} else {
+					lastAt[a.AgentID] = len(lastIDs)
+					lastIDs, lastAts = append(lastIDs, a.AgentID), append(lastAts, a.At)
+				}
+			}
+			runs = append(runs, n)
+			i += n
+			continue
+		}
+		decision, err := decisionJSON(w)
+		if err != nil {
+			return nil, err
 		}
 		const event = `INSERT INTO routing_events (tenant_id, conversation_id, kind, agent_id, from_agent_id, skillset_id, step, reason, decision, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
 		args := []any{t.tenantID, w.ConversationID, string(w.Kind), uuidOrNil(w.AgentID), uuidOrNil(w.FromAgentID),
 			uuidOrNil(w.SkillsetID), w.Step, w.Reason, decision, w.At}
 		switch w.Kind {
-		case router.Assigned, router.Transferred:
-			b.Queue(`WITH e AS (`+event+`)
-				UPDATE conversations SET status = 'assigned', assigned_agent_id = $4, assigned_at = $10, assignment_event_id = e.id
-				FROM e WHERE conversations.tenant_id = $1 AND conversations.id = $2 RETURNING e.id`, args...)
-			b.Queue(`UPDATE users SET last_assigned_at = $3 WHERE tenant_id = $1 AND id = $2`, t.tenantID, w.AgentID, w.At)
 		case router.Requeued:
 			b.Queue(`WITH e AS (`+event+`)
 				UPDATE conversations SET status = 'queued', assigned_agent_id = NULL, assigned_at = NULL,
 					target_skillset_id = coalesce($6, target_skillset_id), queued_at = coalesce(queued_at, created_at)
-				FROM e WHERE conversations.tenant_id = $1 AND conversations.id = $2 RETURNING e.id`, args...)
+				FROM e WHERE conversations.id = $2 RETURNING e.id`, args...)
 		case Closed:
 			b.Queue(`WITH e AS (`+event+`)
 				UPDATE conversations SET status = 'closed', closed_at = $10
-				FROM e WHERE conversations.tenant_id = $1 AND conversations.id = $2 RETURNING e.id`, args...)
+				FROM e WHERE conversations.id = $2 RETURNING e.id`, args...)
 		default: // queued: the conversation is already queued
 			b.Queue(event, args...)
 		}
+		runs = append(runs, 1)
+		i++
+	}
+	if len(lastIDs) > 0 {
+		b.Queue(`UPDATE users u SET last_assigned_at = x.at FROM unnest($2::uuid[], $3::timestamptz[]) AS x(id, at)
+			WHERE u.tenant_id = $1 AND u.id = x.id`, t.tenantID, lastIDs, lastAts)
 	}
 	res := t.tx.SendBatch(ctx, b)
 	defer res.Close()
 	ids := make([]int64, 0, len(writes))
-	for _, w := range writes {
-		var id int64
-		if err := res.QueryRow().Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-		if w.Kind == router.Assigned || w.Kind == router.Transferred {
-			if _, err := res.Exec(); err != nil {
+	for _, n := range runs {
+		if n == 1 && writes[len(ids)].Kind != router.Assigned && writes[len(ids)].Kind != router.Transferred {
+			var id int64
+			if err := res.QueryRow().Scan(&id); err != nil {
 				return nil, err
 			}
+			ids = append(ids, id)
+			continue
+		}
+		// The run's event ids by conversation (each once in a run).
+		run := writes[len(ids) : len(ids)+n]
+		rows, err := res.Query()
+		if err != nil {
+			return nil, err
+		}
+		byConv := make(map[string]int64, n)
+		for rows.Next() {
+			var id int64
+			var conv string
+			if err := rows.Scan(&id, &conv); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			byConv[conv] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		for _, w := range run {
+			id, ok := byConv[w.ConversationID]
+			if !ok {
+				return nil, fmt.Errorf("storage: assign conversation %s: %w", w.ConversationID, pgx.ErrNoRows)
+			}
+			ids = append(ids, id)
+		}
+	}
+	if len(lastIDs) > 0 {
+		if _, err := res.Exec(); err != nil {
+			return nil, err
 		}
 	}
 	return ids, res.Close()
+}
+
+func decisionJSON(w RoutingWrite) ([]byte, error) {
+	if w.Decision == nil {
+		return nil, nil
+	}
+	return json.Marshal(w.Decision)
+}
+
+// queueAssignments queues, as one statement, the longest run at the start
+// of writes of assignments and transfers to an agent (each of a conversation
+// not already in the run), and returns its length. The events are inserted
+// in the run's order, so their ids keep the order of the writes, and each
+// conversation is updated to point at its event, as the statement per
+// write did; a set instead of a statement per assignment saves most of the
+// cost of a large batch (a presence change can assign thousands).
+func (t RoutingTx) queueAssignments(b *pgx.Batch, writes []RoutingWrite) (int, error) {
+	seen := map[string]bool{}
+	var convs, kinds, agents, froms, skillsets, reasons []string
+	var steps []*int32
+	var decisions []*string
+	var ats []time.Time
+	n := 0
+	for _, w := range writes {
+		if (w.Kind != router.Assigned && w.Kind != router.Transferred) || seen[w.ConversationID] {
+			break
+		}
+		seen[w.ConversationID] = true
+		decision, err := decisionJSON(w)
+		if err != nil {
+			return 0, err
+		}
+		var d *string
+		if decision != nil {
+			s := string(decision)
+			d = &s
+		}
+		var step *int32
+		if w.Step != nil {
+			v := int32(*w.Step)
+			step = &v
+		}
+		convs, kinds, agents = append(convs, w.ConversationID), append(kinds, string(w.Kind)), append(agents, w.AgentID)
+		froms, skillsets, reasons = append(froms, w.FromAgentID), append(skillsets, w.SkillsetID), append(reasons, w.Reason)
+		steps, decisions, ats = append(steps, step), append(decisions, d), append(ats, w.At)
+		n++
+	}
+	b.Queue(`WITH x AS (
+			SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::text[], $10::timestamptz[])
+				WITH ORDINALITY AS x(conversation_id, kind, agent_id, from_agent_id, skillset_id, step, reason, decision, at, ord)
+		), e AS (
+			INSERT INTO routing_events (tenant_id, conversation_id, kind, agent_id, from_agent_id, skillset_id, step, reason, decision, at)
+			SELECT $1, conversation_id, kind, nullif(agent_id, '')::uuid, nullif(from_agent_id, '')::uuid, nullif(skillset_id, '')::uuid,
+				step, reason, decision::jsonb, at
+			FROM x ORDER BY ord
+			RETURNING id, conversation_id, agent_id, at
+		)
+		UPDATE conversations SET status = 'assigned', assigned_agent_id = e.agent_id, assigned_at = e.at, assignment_event_id = e.id
+		FROM e WHERE conversations.id = e.conversation_id RETURNING e.id, e.conversation_id::text`,
+		t.tenantID, convs, kinds, agents, froms, skillsets, steps, reasons, decisions, ats)
+	return n, nil
 }
 
 // Finish marks commands applied; refusals keep the dispatcher's reason for
