@@ -2,6 +2,7 @@ package routing_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -286,5 +287,27 @@ func TestHeartbeatRestoresALapsedPresence(t *testing.T) {
 	}
 	if state, _ := e.svc.Heartbeat(ctx, e.tenantID, anna, routing.Available); state != routing.Offline {
 		t.Fatalf("a stale tab's heartbeat undid the sign-off: %q", state)
+	}
+}
+
+// A close asked for before the customer wrote again is refused, so that the
+// new message is not buried in a closed conversation.
+func TestCloseRefusedWhenTheCustomerWroteMeanwhile(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 0)
+	n := e.number()
+	c := e.arrive(n, 0)
+	svc := &routing.Service{Store: e.db.Store, Presence: e.presence, Wait: 50 * time.Millisecond}
+	if err := svc.Close(context.Background(), e.tenantID, c, "test"); !errors.Is(err, routing.ErrPending) {
+		t.Fatalf("close without a dispatcher: %v", err)
+	}
+	e.exec(`INSERT INTO messages (tenant_id, conversation_id, wamid, direction, type, text, wa_timestamp)
+		VALUES ($1, $2, 'wamid.late', 'inbound', 'text', 'one more thing', now())`, e.tenantID, c)
+	e.dispatcher(0)
+	eventually(t, 5*time.Second, "the close is refused", func() bool {
+		return e.count(`SELECT count(*) FROM routing_commands WHERE kind = 'close' AND done_at IS NOT NULL AND error LIKE '%wrote again%'`) == 1
+	})
+	if _, st := e.holder(c); st != "queued" {
+		t.Fatalf("status %s, want queued", st)
 	}
 }

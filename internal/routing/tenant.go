@@ -274,6 +274,11 @@ func (l *tenantLoop) apply(c storage.RoutingCommand) ([]storage.RoutingWrite, st
 		}
 		outs, err = l.r.ArriveSince(now, c.QueuedAt, c.ConversationID, c.NumberID, c.ContactPriority)
 	case storage.CmdClose:
+		if c.LastInbound != nil && c.LastInbound.After(c.CreatedAt) {
+			// The customer wrote after the close was asked for: closing
+			// now would bury a message nobody has read.
+			return nil, "the customer wrote again after you asked to close: read the new message first"
+		}
 		if _, open := l.r.Holds(c.ConversationID); !open {
 			if c.Status == "" || c.Status == "closed" {
 				return nil, "the conversation is closed already"

@@ -42,6 +42,8 @@ type RoutingCommand struct {
 	NumberID        string
 	ContactPriority int
 	QueuedAt        time.Time
+	// For closes: when the customer's latest message was stored.
+	LastInbound *time.Time
 }
 
 // RoutingSettings are the tenant's routing options.
@@ -259,7 +261,9 @@ func (s *Store) InRouting(ctx context.Context, tenantID, holder string, epoch in
 func (t RoutingTx) Pending(ctx context.Context, limit int) ([]RoutingCommand, error) {
 	rows, err := t.tx.Query(ctx, `SELECT r.id, r.kind, coalesce(r.conversation_id::text, ''), coalesce(r.agent_id::text, ''),
 			coalesce(r.skillset_id::text, ''), r.actor, r.created_at,
-			coalesce(c.status, ''), coalesce(c.number_id::text, ''), coalesce(ct.priority, 0), coalesce(c.queued_at, c.created_at, r.created_at)
+			coalesce(c.status, ''), coalesce(c.number_id::text, ''), coalesce(ct.priority, 0), coalesce(c.queued_at, c.created_at, r.created_at),
+			CASE WHEN r.kind = 'close' THEN (SELECT max(m.created_at) FROM messages m WHERE m.tenant_id = r.tenant_id
+				AND m.conversation_id = r.conversation_id AND m.direction = 'inbound') END
 		FROM routing_commands r
 		LEFT JOIN conversations c ON c.id = r.conversation_id
 		LEFT JOIN contacts ct ON ct.id = c.contact_id
@@ -272,7 +276,7 @@ func (t RoutingTx) Pending(ctx context.Context, limit int) ([]RoutingCommand, er
 	for rows.Next() {
 		var c RoutingCommand
 		if err := rows.Scan(&c.ID, &c.Kind, &c.ConversationID, &c.AgentID, &c.SkillsetID, &c.Actor, &c.CreatedAt,
-			&c.Status, &c.NumberID, &c.ContactPriority, &c.QueuedAt); err != nil {
+			&c.Status, &c.NumberID, &c.ContactPriority, &c.QueuedAt, &c.LastInbound); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
