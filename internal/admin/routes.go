@@ -52,6 +52,8 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/routing/live", handleRoutingLive(d))
 		r.Get("/conversations", handleConversations(d))
 		r.Get("/conversations/{id}", handleConversation(d))
+		r.Post("/conversations/{id}/transfer", handleConversationTransfer(d))
+		r.Post("/conversations/{id}/close", handleConversationClose(d))
 		r.Get("/api-keys", handleAPIKeys(d))
 		r.Post("/api-keys", handleAPIKeyCreate(d))
 		r.Post("/api-keys/{id}/revoke", handleAPIKeyRevoke(d))

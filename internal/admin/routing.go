@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
+	"switchboard/internal/ui"
 
 	"github.com/go-chi/chi/v5"
 
@@ -140,8 +142,78 @@ func handleConversation(d Deps) http.HandlerFunc {
 			d.Unavailable(w, r, "list messages", err)
 			return
 		}
-		d.Render(w, r, http.StatusOK, ConversationPage(d.Shell.Page(w, r, "conversation.title", "conversations"), c, msgs))
+		var a Actions
+		if c.Status != "closed" {
+			if a.Agents, err = d.Store.ListRoutingAgents(r.Context(), p.TenantID); err != nil {
+				d.Unavailable(w, r, "list agents", err)
+				return
+			}
+			if a.Skillsets, err = d.Store.ListSkillsets(r.Context(), p.TenantID); err != nil {
+				d.Unavailable(w, r, "list skillsets", err)
+				return
+			}
+		}
+		d.Render(w, r, http.StatusOK, ConversationPage(d.Shell.Page(w, r, "conversation.title", "conversations"), c, msgs, a))
 	}
+}
+
+// handleConversationTransfer gives the conversation to an agent or puts it
+// back in the queue for a skillset, as the router's rules say; the router's
+// refusal ("the agent is offline") comes back as the flash.
+func handleConversationTransfer(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		id := chi.URLParam(r, "id")
+		actor := "admin:" + p.UserID
+		kind, target, _ := strings.Cut(r.PostFormValue("target"), ":")
+		var err error
+		switch kind {
+		case "agent":
+			err = d.Routing.TransferToAgent(r.Context(), p.TenantID, id, target, actor)
+		case "skillset":
+			err = d.Routing.TransferToSkillset(r.Context(), p.TenantID, id, target, actor)
+		default:
+			ui.SetFlash(w, d.Cookies, "error", "conversation.choose_target", "")
+			http.Redirect(w, r, "/admin/conversations/"+id, http.StatusSeeOther)
+			return
+		}
+		d.afterRouting(w, r, id, err, "conversation.transferred")
+	}
+}
+
+// handleConversationClose closes the conversation.
+func handleConversationClose(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		id := chi.URLParam(r, "id")
+		err := d.Routing.Close(r.Context(), p.TenantID, id, "admin:"+p.UserID)
+		d.afterRouting(w, r, id, err, "conversation.closed")
+	}
+}
+
+// afterRouting turns a routing command's outcome into a flash and a
+// redirect back to the conversation.
+func (d Deps) afterRouting(w http.ResponseWriter, r *http.Request, id string, err error, okKey string) {
+	var refused *routing.RefusedError
+	switch {
+	case err == nil:
+		ui.SetFlash(w, d.Cookies, "success", okKey, "")
+	case errors.Is(err, storage.ErrNotFound):
+		d.NotFound(w, r)
+		return
+	case errors.As(err, &refused):
+		ui.SetFlash(w, d.Cookies, "error", "conversation.refused", refused.Reason)
+	case errors.Is(err, routing.ErrClosed):
+		ui.SetFlash(w, d.Cookies, "error", "conversation.refused", err.Error())
+	case errors.Is(err, routing.ErrNotAgent):
+		ui.SetFlash(w, d.Cookies, "error", "conversation.refused", err.Error())
+	case errors.Is(err, routing.ErrPending):
+		ui.SetFlash(w, d.Cookies, "info", "conversation.pending", "")
+	default:
+		d.Unavailable(w, r, "routing command", err)
+		return
+	}
+	http.Redirect(w, r, "/admin/conversations/"+id, http.StatusSeeOther)
 }
 
 // conversationMessages is how many messages the conversation page shows
