@@ -101,6 +101,8 @@ bench:
 	echo "==> deploy/bench/webhooks.sh  (B0 pgbench baseline, B1 webhook ingest)"
 	GO="$(GO)" deploy/bench/webhooks.sh
 	GO="$(GO)" deploy/bench/outbound.sh
+	echo "==> deploy/bench/routing.sh  (B3 live: persisted assignments vs pgbench SKIP LOCKED, arrival-to-assignment latency)"
+	GO="$(GO)" deploy/bench/routing.sh
 
 clean:
 	rm -rf bin

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"switchboard/internal/httpx"
@@ -37,11 +38,37 @@ its own port that answers 130429 to any send over --fake-limit (default:
 --rate) in a sliding second, queues --messages text messages, and runs the
 real sender until every one is settled. Measured at the fake: the achieved
 rate against the limit, the fullest one-second window, 130429 answers,
-duplicates and failures. Use a database no ` + "`switchboard serve`" + ` is working on.`
+duplicates and failures. Use a database no ` + "`switchboard serve`" + ` is working on.
+
+       switchboard loadgen routing [--phases drain,stream,latency] [--conversations 20000]
+         [--stream-conversations N] [--writers 4] [--agents 100] [--capacity 1000]
+         [--rate 500] [--duration 20s] [--concurrency 8] [--timeout 2m] [--analyze-every D]
+         [--keep] [--json FILE]
+
+Issue 5 / B3, the router live: runs the routing dispatcher in this process
+(per-tenant lease, NOTIFY wake-ups, presence in Redis, events published on
+Redis) against DATABASE_URL and REDIS_URL, with one tenant per phase
+(--agents agents of --capacity in one skillset serving one number, named
+loadgen-routing-<run>-<phase>; deleted at the end, or left suspended with
+--keep or when deleting takes over 30 s).
+  drain    queues --conversations while no agent is available, makes every
+           agent available and times until all are persisted as assigned;
+  stream   writes --stream-conversations arrivals (one transaction each, as
+           the webhook processor opens a conversation) from --writers
+           goroutines as fast as they go, agents available;
+  latency  writes arrivals at --rate for --duration and times each from its
+           commit to its 'assigned' event received on the tenant's Redis
+           channel (p50/p95/p99/max).
+The database must have no other active tenant (the dispatcher would route
+them too): deploy/bench/routing.sh makes a scratch one. On a server without
+autovacuum the tables are analyzed every 3 s in its place (--analyze-every).`
 
 func runLoadgen(e env, args []string) int {
 	if len(args) > 0 && args[0] == "outbound" {
 		return runLoadgenOutbound(e, args[1:])
+	}
+	if len(args) > 0 && args[0] == "routing" {
+		return runLoadgenRouting(e, args[1:])
 	}
 	if len(args) == 0 || args[0] != "webhooks" {
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -49,7 +76,7 @@ func runLoadgen(e env, args []string) int {
 			return exitOK
 		}
 		if len(args) > 0 {
-			fmt.Fprintf(e.stderr, "switchboard loadgen: unknown target %q (expected: webhooks or outbound)\n", args[0])
+			fmt.Fprintf(e.stderr, "switchboard loadgen: unknown target %q (expected: webhooks, outbound or routing)\n", args[0])
 		} else {
 			fmt.Fprintln(e.stderr, loadgenUsage)
 		}
@@ -320,4 +347,148 @@ func runLoadgenOutbound(e env, args []string) int {
 		}
 		return code
 	})
+}
+
+// runLoadgenRouting is `switchboard loadgen routing`: the router live
+// (persisted assignments per second, arrival-to-assignment latency)
+// against the database at DATABASE_URL and the Redis at REDIS_URL.
+func runLoadgenRouting(e env, args []string) int {
+	const cmd = "switchboard loadgen routing"
+	def := loadgen.DefaultRoutingConfig()
+	fs := flag.NewFlagSet("loadgen routing", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	phases := fs.String("phases", strings.Join(def.Phases, ","), "the phases to run, comma-separated: drain, stream, latency")
+	conversations := fs.Int("conversations", def.Conversations, "drain: conversations queued before any agent is available")
+	streamConversations := fs.Int("stream-conversations", 0, "stream: arrivals written while agents are available (default --conversations)")
+	writers := fs.Int("writers", def.Writers, "stream: goroutines writing arrivals, one transaction each")
+	agents := fs.Int("agents", def.Agents, "agents per phase, all in one skillset")
+	capacity := fs.Int("capacity", def.Capacity, "each agent's capacity (1 to 1000)")
+	rate := fs.Float64("rate", def.Rate, "latency: arrivals per second")
+	duration := fs.Duration("duration", def.Duration, "latency: how long arrivals are written")
+	concurrency := fs.Int("concurrency", def.Concurrency, "latency: most arrivals in flight at once")
+	timeout := fs.Duration("timeout", def.Timeout, "the longest wait for the dispatcher to apply or assign everything")
+	keep := fs.Bool("keep", false, "keep the benchmark tenants (suspended) instead of deleting them")
+	analyzeEvery := fs.Duration("analyze-every", 0, "ANALYZE the tables this often in autovacuum's place (default: 3s if the server's autovacuum is off; negative: never)")
+	jsonOut := fs.String("json", "", "also write the result as JSON to this file (- for standard output)")
+	usage := func() {
+		fmt.Fprintln(e.stderr, loadgenUsage)
+		fmt.Fprintln(e.stderr)
+		fs.SetOutput(e.stderr)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "%s: %v (see --help)\n", cmd, err)
+		return exitUsage
+	}
+	bad := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, cmd+": "+format+"\n", a...)
+		return exitUsage
+	}
+	if *streamConversations == 0 {
+		*streamConversations = *conversations
+	}
+	list := splitList(*phases)
+	seen := map[string]bool{}
+	for _, p := range list {
+		if !slices.Contains(loadgen.RoutingPhases, p) {
+			return bad("--phases: unknown phase %q (expected drain, stream or latency)", p)
+		}
+		if seen[p] {
+			return bad("--phases: %q is named twice", p)
+		}
+		seen[p] = true
+	}
+	planned := *rate * duration.Seconds()
+	switch {
+	case fs.NArg() > 0:
+		return bad("unexpected argument %q", fs.Arg(0))
+	case len(list) == 0:
+		return bad("--phases needs at least one of drain, stream, latency")
+	case *conversations < 1 || *conversations > 10_000_000:
+		return bad("--conversations must be from 1 to 10000000, not %d", *conversations)
+	case *streamConversations < 1 || *streamConversations > 10_000_000:
+		return bad("--stream-conversations must be from 1 to 10000000, not %d", *streamConversations)
+	case *writers < 1 || *writers > 256:
+		return bad("--writers must be from 1 to 256, not %d", *writers)
+	case *agents < 1 || *agents > 10000:
+		return bad("--agents must be from 1 to 10000, not %d", *agents)
+	case *capacity < 1 || *capacity > 1000:
+		return bad("--capacity must be from 1 to 1000 (the schema's limit), not %d", *capacity)
+	case !(*rate > 0) || *rate > 100000:
+		return bad("--rate must be a number of arrivals per second above 0 and at most 100000, not %v", *rate)
+	case *duration <= 0:
+		return bad("--duration must be positive, e.g. 20s")
+	case planned < 1:
+		return bad("--rate × --duration is less than one arrival")
+	case planned > 10_000_000:
+		return bad("--rate × --duration is more than 10 million arrivals")
+	case *concurrency < 1 || *concurrency > 256:
+		return bad("--concurrency must be from 1 to 256, not %d", *concurrency)
+	case *timeout <= 0:
+		return bad("--timeout must be positive, e.g. 2m")
+	}
+	total := *agents * *capacity
+	for _, c := range []struct {
+		phase, flag string
+		n           int
+	}{{loadgen.PhaseDrain, "--conversations", *conversations}, {loadgen.PhaseStream, "--stream-conversations", *streamConversations},
+		{loadgen.PhaseLatency, "--rate × --duration", int(planned + 0.5)}} {
+		if seen[c.phase] && c.n > total {
+			return bad("--agents × --capacity (%d) cannot hold the %d conversations of %s: raise --agents or --capacity", total, c.n, c.flag)
+		}
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitUsage
+	}
+	var jsonFile *os.File
+	if *jsonOut != "" && *jsonOut != "-" {
+		f, err := os.Create(*jsonOut)
+		if err != nil {
+			return bad("--json: %v", err)
+		}
+		jsonFile = f
+		defer f.Close()
+	}
+	rdb, err := openRedis(cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", cmd, err)
+		return exitUsage
+	}
+	defer rdb.Close()
+	summary := e.stdout
+	if *jsonOut == "-" {
+		summary = e.stderr
+	}
+	res, runErr := loadgen.Routing(e.ctx, loadgen.RoutingConfig{
+		DatabaseURL: cfg.DatabaseURL, Redis: rdb, RedisPrefix: cfg.RedisPrefix, Phases: list,
+		Conversations: *conversations, StreamConversations: *streamConversations, Writers: *writers,
+		Agents: *agents, Capacity: *capacity, Rate: *rate, Duration: *duration, Concurrency: *concurrency,
+		Timeout: *timeout, Keep: *keep, AnalyzeEvery: *analyzeEvery, Logger: httpx.NewLogger(e.stderr, slog.LevelWarn, "text"),
+	}, e.stderr)
+	code := exitOK
+	if runErr != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", cmd, runErr)
+		code = exitError
+	}
+	if res.Drain == nil && res.Stream == nil && res.Latency == nil {
+		return code // nothing was measured
+	}
+	res.WriteSummary(summary)
+	switch {
+	case *jsonOut == "-":
+		err = res.WriteJSON(e.stdout)
+	case jsonFile != nil:
+		err = errors.Join(res.WriteJSON(jsonFile), jsonFile.Close())
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: --json: %v\n", cmd, err)
+		code = exitError
+	}
+	return code
 }

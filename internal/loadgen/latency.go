@@ -14,6 +14,7 @@ type Latency struct {
 	Mean  time.Duration
 	P50   time.Duration
 	P90   time.Duration
+	P95   time.Duration
 	P99   time.Duration
 	P999  time.Duration
 	Max   time.Duration
@@ -34,6 +35,7 @@ func summarize(samples []time.Duration) Latency {
 		Mean:  sum / time.Duration(len(samples)),
 		P50:   percentile(samples, 0.50),
 		P90:   percentile(samples, 0.90),
+		P95:   percentile(samples, 0.95),
 		P99:   percentile(samples, 0.99),
 		P999:  percentile(samples, 0.999),
 		Max:   samples[len(samples)-1],

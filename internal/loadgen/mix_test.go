@@ -122,7 +122,7 @@ func TestPercentilesAreExact(t *testing.T) {
 	rand.Shuffle(len(samples), func(i, j int) { samples[i], samples[j] = samples[j], samples[i] })
 	got := summarize(samples)
 	want := Latency{Count: 1000, Mean: 500500 * time.Microsecond, P50: 500 * time.Millisecond, P90: 900 * time.Millisecond,
-		P99: 990 * time.Millisecond, P999: 999 * time.Millisecond, Max: time.Second}
+		P95: 950 * time.Millisecond, P99: 990 * time.Millisecond, P999: 999 * time.Millisecond, Max: time.Second}
 	if got != want {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}

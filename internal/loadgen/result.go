@@ -134,13 +134,14 @@ type latencyJSON struct {
 	MeanMS float64 `json:"mean_ms"`
 	P50MS  float64 `json:"p50_ms"`
 	P90MS  float64 `json:"p90_ms"`
+	P95MS  float64 `json:"p95_ms"`
 	P99MS  float64 `json:"p99_ms"`
 	P999MS float64 `json:"p99_9_ms"`
 	MaxMS  float64 `json:"max_ms"`
 }
 
 func (l Latency) json() latencyJSON {
-	return latencyJSON{Count: l.Count, MeanMS: millis(l.Mean), P50MS: millis(l.P50), P90MS: millis(l.P90),
+	return latencyJSON{Count: l.Count, MeanMS: millis(l.Mean), P50MS: millis(l.P50), P90MS: millis(l.P90), P95MS: millis(l.P95),
 		P99MS: millis(l.P99), P999MS: millis(l.P999), MaxMS: millis(l.Max)}
 }
 
