@@ -120,11 +120,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		d.leases(ctx, &wg)
 		select {
 		case <-ctx.Done():
-			// The loops remove themselves from d.loops as they end: note
-			// what is held before waiting for them, then release it.
-			held := d.held()
+			// The loops this stop ends stay in d.loops (see start): once
+			// they have all ended, nothing writes any more and their
+			// leases are released.
 			wg.Wait()
-			d.release(held)
+			d.release(d.held())
 			return nil
 		case <-renew.C:
 		case <-prune.C:
@@ -184,7 +184,9 @@ func (d *Dispatcher) start(ctx context.Context, wg *sync.WaitGroup, tenantID str
 		err := l.run(lctx)
 		cancel()
 		d.mu.Lock()
-		if d.loops[tenantID] == l {
+		// A loop ended by the dispatcher's stop stays listed, for Run to
+		// release its lease; one that ended on its own (lease lost) goes.
+		if d.loops[tenantID] == l && ctx.Err() == nil {
 			delete(d.loops, tenantID)
 		}
 		d.mu.Unlock()
