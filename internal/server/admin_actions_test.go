@@ -60,7 +60,7 @@ func TestAdminTransfersAndClosesConversations(t *testing.T) {
 	admin := app.Client(t)
 	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
 	page := admin.Get("/admin/conversations/" + conv)
-	if !page.Has(`[data-testid=transfer-form] option[value="agent:` + agent.ID + `"]`) || !page.Has(`option[value="skillset:` + sales + `"]`) {
+	if !page.Has(`[data-testid=transfer-form] option[value="agent:`+agent.ID+`"]`) || !page.Has(`option[value="skillset:`+sales+`"]`) {
 		t.Fatalf("the transfer form lacks the agent or the skillset:\n%s", page.Body)
 	}
 	holder := func() (string, string) {
