@@ -42,7 +42,7 @@ duplicates and failures. Use a database no ` + "`switchboard serve`" + ` is work
 
        switchboard loadgen routing [--phases drain,stream,latency] [--conversations 20000]
          [--stream-conversations N] [--writers 4] [--agents 100] [--capacity 1000]
-         [--rate 500] [--duration 20s] [--concurrency 8] [--timeout 2m] [--analyze-every D]
+         [--rate 500] [--duration 20s] [--concurrency 8] [--timeout 2m] [--vacuum-every D]
          [--keep] [--json FILE]
 
 Issue 5 / B3, the router live: runs the routing dispatcher in this process
@@ -61,7 +61,7 @@ loadgen-routing-<run>-<phase>; deleted at the end, or left suspended with
            channel (p50/p95/p99/max).
 The database must have no other active tenant (the dispatcher would route
 them too): deploy/bench/routing.sh makes a scratch one. On a server without
-autovacuum the tables are analyzed every 3 s in its place (--analyze-every).`
+autovacuum the tables get VACUUM (ANALYZE) every 3 s in its place (--vacuum-every).`
 
 func runLoadgen(e env, args []string) int {
 	if len(args) > 0 && args[0] == "outbound" {
@@ -368,7 +368,7 @@ func runLoadgenRouting(e env, args []string) int {
 	concurrency := fs.Int("concurrency", def.Concurrency, "latency: most arrivals in flight at once")
 	timeout := fs.Duration("timeout", def.Timeout, "the longest wait for the dispatcher to apply or assign everything")
 	keep := fs.Bool("keep", false, "keep the benchmark tenants (suspended) instead of deleting them")
-	analyzeEvery := fs.Duration("analyze-every", 0, "ANALYZE the tables this often in autovacuum's place (default: 3s if the server's autovacuum is off; negative: never)")
+	vacuumEvery := fs.Duration("vacuum-every", 0, "VACUUM (ANALYZE) the tables this often in autovacuum's place (default: 3s if the server's autovacuum is off; negative: never)")
 	jsonOut := fs.String("json", "", "also write the result as JSON to this file (- for standard output)")
 	usage := func() {
 		fmt.Fprintln(e.stderr, loadgenUsage)
@@ -469,7 +469,7 @@ func runLoadgenRouting(e env, args []string) int {
 		DatabaseURL: cfg.DatabaseURL, Redis: rdb, RedisPrefix: cfg.RedisPrefix, Phases: list,
 		Conversations: *conversations, StreamConversations: *streamConversations, Writers: *writers,
 		Agents: *agents, Capacity: *capacity, Rate: *rate, Duration: *duration, Concurrency: *concurrency,
-		Timeout: *timeout, Keep: *keep, AnalyzeEvery: *analyzeEvery, Logger: httpx.NewLogger(e.stderr, slog.LevelWarn, "text"),
+		Timeout: *timeout, Keep: *keep, VacuumEvery: *vacuumEvery, Logger: httpx.NewLogger(e.stderr, slog.LevelWarn, "text"),
 	}, e.stderr)
 	code := exitOK
 	if runErr != nil {

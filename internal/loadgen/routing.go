@@ -79,12 +79,11 @@ type RoutingConfig struct {
 	// Keep leaves the benchmark tenants in the database (suspended, so no
 	// dispatcher routes them) instead of deleting them.
 	Keep bool
-	// AnalyzeEvery stands in for autovacuum's autoanalyze when the server
-	// runs without autovacuum: every AnalyzeEvery the tables the run fills
-	// are ANALYZEd (as the DatabaseURL's user, who must own them). 0 means
-	// every 3 s if the server's autovacuum is off and never otherwise;
-	// negative means never.
-	AnalyzeEvery time.Duration
+	// VacuumEvery stands in for autovacuum when the server runs without it:
+	// every VacuumEvery the tables the run fills get VACUUM (ANALYZE) (as
+	// the DatabaseURL's user, who must own them). 0 means every 3 s if the
+	// server's autovacuum is off and never otherwise; negative means never.
+	VacuumEvery time.Duration
 	// Logger receives the dispatcher's log. Default: discarded.
 	Logger *slog.Logger
 }
@@ -157,12 +156,12 @@ func (c RoutingConfig) runs(phase string) bool { return slices.Contains(c.Phases
 type RoutingResult struct {
 	Run              string
 	Agents, Capacity int
-	// ServerAutovacuum is the server's autovacuum setting; AnalyzeEvery how
-	// often the run analyzed the tables in its place (0: never), Analyzed
-	// how many times it did.
+	// ServerAutovacuum is the server's autovacuum setting; VacuumEvery how
+	// often the run vacuumed and analyzed the tables in its place (0:
+	// never), Vacuumed how many times it did.
 	ServerAutovacuum string
-	AnalyzeEvery     time.Duration
-	Analyzed         int
+	VacuumEvery      time.Duration
+	Vacuumed         int
 	Drain            *DrainResult
 	Stream           *StreamResult
 	Latency          *RoutingLatencyResult
@@ -305,18 +304,18 @@ func Routing(ctx context.Context, cfg RoutingConfig, progress io.Writer) (res Ro
 	if err := sysPool.QueryRow(ctx, "SHOW autovacuum").Scan(&res.ServerAutovacuum); err != nil {
 		return res, err
 	}
-	res.AnalyzeEvery = cfg.AnalyzeEvery
-	if res.AnalyzeEvery == 0 && res.ServerAutovacuum != "on" {
-		res.AnalyzeEvery = 3 * time.Second
+	res.VacuumEvery = cfg.VacuumEvery
+	if res.VacuumEvery == 0 && res.ServerAutovacuum != "on" {
+		res.VacuumEvery = 3 * time.Second
 	}
-	if res.AnalyzeEvery > 0 {
-		fmt.Fprintf(progress, "routing: run %s: the server's autovacuum is %s: analyzing the tables every %v in its place\n",
-			b.run, res.ServerAutovacuum, res.AnalyzeEvery)
-		actx, stopAnalyzer := context.WithCancel(ctx)
-		var analyzer sync.WaitGroup
-		var analyzed atomic.Int64
-		analyzer.Go(func() { b.analyzer(actx, res.AnalyzeEvery, &analyzed) })
-		defer func() { stopAnalyzer(); analyzer.Wait(); res.Analyzed = int(analyzed.Load()) }()
+	if res.VacuumEvery > 0 {
+		fmt.Fprintf(progress, "routing: run %s: the server's autovacuum is %s: vacuuming and analyzing the tables every %v in its place\n",
+			b.run, res.ServerAutovacuum, res.VacuumEvery)
+		vctx, stopVacuum := context.WithCancel(ctx)
+		var vacuum sync.WaitGroup
+		var vacuumed atomic.Int64
+		vacuum.Go(func() { b.vacuum(vctx, res.VacuumEvery, &vacuumed) })
+		defer func() { stopVacuum(); vacuum.Wait(); res.Vacuumed = int(vacuumed.Load()) }()
 	}
 
 	hctx, stopHeartbeat := context.WithCancel(ctx)
@@ -357,35 +356,38 @@ func Routing(ctx context.Context, cfg RoutingConfig, progress io.Writer) (res Ro
 	return res, nil
 }
 
-// analyzer stands in for autovacuum's autoanalyze on a server that runs
-// without autovacuum (this project's benchmark machine does). A fresh
-// database's tables have no statistics, and with none ever gathered no plan
-// is ever invalidated: the dispatcher's prepared statements keep the generic
-// plans made while the tables were nearly empty; marking commands done
-// (RoutingTx.Finish) then scans the whole command table once per command,
-// and a step of 500 commands takes seconds, long enough to lose the lease.
-// With autovacuum on, autoanalyze replaces those plans as the tables grow.
-func (b *routingBench) analyzer(ctx context.Context, every time.Duration, analyzed *atomic.Int64) {
+// vacuum stands in for autovacuum on a server that runs without it (this
+// project's benchmark machine does). Without ANALYZE a fresh database's
+// tables never get statistics, so no cached plan is ever invalidated: the
+// dispatcher's prepared statements keep the generic plans made while the
+// tables were nearly empty, and marking commands done (RoutingTx.Finish)
+// scans the whole command table once per command; a step of 500 commands
+// then takes seconds, long enough to lose the lease. Without VACUUM every
+// routed conversation and command leaves a dead row version behind, and the
+// scans and indexes of these small, fast-churning tables fill with them. In
+// production autovacuum does both, within a minute.
+func (b *routingBench) vacuum(ctx context.Context, every time.Duration, done *atomic.Int64) {
 	pc, err := pgxpool.ParseConfig(b.cfg.DatabaseURL)
 	if err != nil {
 		return
 	}
-	// As the URL's user, not the application role: ANALYZE needs the owner.
+	// As the URL's user, not the application role: VACUUM needs the owner.
 	conn, err := pgx.ConnectConfig(ctx, pc.ConnConfig)
 	if err != nil {
-		fmt.Fprintf(b.progress, "routing: analyzer: %v\n", err)
+		fmt.Fprintf(b.progress, "routing: vacuum: %v\n", err)
 		return
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	for sleepCtx(ctx, every) {
-		_, err := conn.Exec(ctx, "ANALYZE contacts, conversations, routing_commands, routing_events, users")
+		// No arguments: pgx sends it as a simple query, outside a transaction.
+		_, err := conn.Exec(ctx, "VACUUM (ANALYZE) contacts, conversations, routing_commands, routing_events, users, agent_events")
 		if err != nil {
 			if ctx.Err() == nil {
-				fmt.Fprintf(b.progress, "routing: analyzer: %v\n", err)
+				fmt.Fprintf(b.progress, "routing: vacuum: %v\n", err)
 			}
 			return
 		}
-		analyzed.Add(1)
+		done.Add(1)
 	}
 }
 
@@ -1157,8 +1159,9 @@ func (l *arrivalLog) latencies(then map[string]time.Time) (lat Latency, early in
 func (r RoutingResult) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "routing:    run %s: %d agents × capacity %d per phase, one skillset on one number; the dispatcher in process\n",
 		r.Run, r.Agents, r.Capacity)
-	if r.AnalyzeEvery > 0 {
-		fmt.Fprintf(w, "            server autovacuum %s: tables analyzed every %v in its place (%d ANALYZE runs)\n", r.ServerAutovacuum, r.AnalyzeEvery, r.Analyzed)
+	if r.VacuumEvery > 0 {
+		fmt.Fprintf(w, "            server autovacuum %s: VACUUM (ANALYZE) of the tables every %v in its place (%d runs)\n",
+			r.ServerAutovacuum, r.VacuumEvery, r.Vacuumed)
 	}
 	if d := r.Drain; d != nil {
 		fmt.Fprintf(w, "drain:      %d queued with nobody available (%v, not timed); all agents made available →\n", d.Conversations, d.Queue.Round(time.Millisecond))
@@ -1253,14 +1256,14 @@ func (r RoutingResult) WriteJSON(w io.Writer) error {
 		Agents           int         `json:"agents"`
 		Capacity         int         `json:"capacity"`
 		Autovacuum       string      `json:"server_autovacuum"`
-		AnalyzeEvery     float64     `json:"analyze_every_s"`
-		Analyzed         int         `json:"analyzed"`
+		VacuumEvery      float64     `json:"vacuum_every_s"`
+		Vacuumed         int         `json:"vacuumed"`
 		Drain            *drainJSON  `json:"drain,omitempty"`
 		Stream           *streamJSON `json:"stream,omitempty"`
 		LatencyPhase     *latJSON    `json:"latency,omitempty"`
 		ConversationsSum int         `json:"conversations_written"`
-	}{Run: r.Run, Agents: r.Agents, Capacity: r.Capacity, Autovacuum: r.ServerAutovacuum, AnalyzeEvery: r.AnalyzeEvery.Seconds(),
-		Analyzed: r.Analyzed}
+	}{Run: r.Run, Agents: r.Agents, Capacity: r.Capacity, Autovacuum: r.ServerAutovacuum, VacuumEvery: r.VacuumEvery.Seconds(),
+		Vacuumed: r.Vacuumed}
 	if d := r.Drain; d != nil {
 		out.DrainRate, out.Duplicates = d.Rate, out.Duplicates+d.Duplicates
 		out.ConversationsSum += d.Conversations
