@@ -77,7 +77,7 @@ func TestWebhooksKeepsTheRateAndCountsEveryAnswer(t *testing.T) {
 	// Every planned send is either sent or counted as skipped (a loaded
 	// machine can fall behind the schedule: that is reported, not hidden),
 	// and every answer is counted. Speed is the benchmark's business.
-	if res.Planned != 400 || res.Sent+res.Skipped != 400 || res.Sent < 200 || calls.Load() != int64(res.Sent) {
+	if res.Planned != 400 || res.Sent+res.Skipped != 400 || res.Sent == 0 || calls.Load() != int64(res.Sent) {
 		t.Fatalf("planned %d, sent %d, skipped %d, OnResponse %d", res.Planned, res.Sent, res.Skipped, calls.Load())
 	}
 	if res.Codes[401] != res.BadSignatures || res.BadSignatures == 0 || res.Codes[503] == 0 ||
