@@ -101,6 +101,9 @@ AUTOVACUUM=$(psql -X -At "$DATABASE_URL" -c "SHOW autovacuum")
 [[ $FSYNC == on ]] || log "WARNING: this Postgres runs with fsync=$FSYNC: the figures do not compare with other runs"
 
 log "building switchboard"
+# The tree as built (others may commit while the runs go on).
+SHA=$(git rev-parse --short HEAD 2>/dev/null || echo nogit)
+git diff --quiet HEAD 2>/dev/null || SHA="$SHA-dirty"
 CGO_ENABLED=0 "$GO" build -o "$TMP/switchboard" ./cmd/switchboard
 # synchronous_commit=on on both sides, as a run-time parameter (pgx passes
 # unknown URL parameters to the server; pgbench gets it through PGOPTIONS).
@@ -207,8 +210,6 @@ printf '%-52s p99 %.1f ms\n' "latency at $RATE/s, commit → assignment commit" 
 printf '%-52s %.0f%% busy; loadgen (dispatcher + generator) %.1f CPU-s per run; load average %s at the end\n\n' \
   "machine during the loadgen" "$(median "${BUSY[@]}")" "$(median "${LGCPU[@]}")" "$(cut -d' ' -f1-3 /proc/loadavg)"
 
-SHA=$(git rev-parse --short HEAD 2>/dev/null || echo nogit)
-git diff --quiet HEAD 2>/dev/null || SHA="$SHA-dirty"
 mkdir -p "$OUT_DIR"
 OUT="$OUT_DIR/routing.json"
 cat >"$OUT" <<EOF
