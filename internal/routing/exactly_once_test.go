@@ -126,6 +126,16 @@ func TestConcurrentArrivalsNeverExceedCapacity(t *testing.T) {
 		t.Fatalf("largest load = %d, want 3 (capacity)", n)
 	}
 	e.checkCapacity(3)
+	// Each agent's console events are numbered 1..n without gaps, and its
+	// counter is at n.
+	if n := e.count(`SELECT count(*) FROM (SELECT e.agent_id, count(*) c, min(e.seq) lo, max(e.seq) hi, max(u.event_seq) cur
+		FROM agent_events e JOIN users u ON u.id = e.agent_id WHERE e.tenant_id = $1 GROUP BY e.agent_id) x
+		WHERE lo <> 1 OR hi <> c OR cur <> hi`, e.tenantID); n != 0 {
+		t.Fatalf("%d agents have gaps or a wrong counter in their console events", n)
+	}
+	if n := e.count(`SELECT count(*) FROM agent_events WHERE tenant_id = $1 AND kind = 'assigned'`, e.tenantID); n != 15 {
+		t.Fatalf("%d assigned console events, want 15", n)
+	}
 }
 
 // A restart in the middle loses no assignment and repeats none: the new
