@@ -41,7 +41,7 @@ func mine(d Deps, w http.ResponseWriter, r *http.Request) (domain.Conversation, 
 		d.Unavailable(w, r, "load conversation", err)
 		return c, false
 	}
-	if c.Status != "assigned" || c.AssignedAgentID != p.UserID {
+	if !heldBy(c, p.UserID) {
 		d.Fail(w, r, http.StatusForbidden, "agent.not_yours")
 		return c, false
 	}
@@ -135,7 +135,7 @@ func handleSend(d Deps) http.HandlerFunc {
 			answer(http.StatusServiceUnavailable, map[string]string{"error": i18n.T(r.Context(), "agent.send.retry")})
 			return
 		}
-		if c.Status != "assigned" || c.AssignedAgentID != p.UserID {
+		if !heldBy(c, p.UserID) {
 			answer(http.StatusForbidden, map[string]string{"error": i18n.T(r.Context(), "agent.send.not_yours")})
 			return
 		}
@@ -152,4 +152,9 @@ func handleSend(d Deps) http.HandlerFunc {
 		}
 		answer(http.StatusOK, map[string]any{"ok": true, "message_id": m.ID})
 	}
+}
+
+// heldBy reports whether the agent holds the conversation now.
+func heldBy(c domain.Conversation, agentID string) bool {
+	return c.Status == "assigned" && c.AssignedAgentID == agentID
 }

@@ -17,13 +17,7 @@ import (
 
 // AgentAvailable marks the agent online and ready for conversations.
 func (r *Router) AgentAvailable(at time.Time, agentID string) ([]Outcome, error) {
-	a, err := r.agent(agentID)
-	if err != nil {
-		return nil, err
-	}
-	a.status = available
-	r.update(a)
-	return r.done(at), nil
+	return r.AgentsAvailable(at, []string{agentID})
 }
 
 // AgentsAvailable marks several agents available at the same moment and

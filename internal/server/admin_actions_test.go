@@ -85,7 +85,7 @@ func TestAdminTransfersAndClosesConversations(t *testing.T) {
 	}
 	// Back to the Sales queue: Bruno is its only member, so it waits.
 	admin.Post("/admin/conversations/"+conv+"/transfer", url.Values{"target": {"skillset:" + sales}})
-	if a, s := holder(); a != "" && s != "queued" {
+	if a, s := holder(); a != "" || s != "queued" {
 		t.Fatalf("after the transfer to Sales: %s %s", a, s)
 	}
 	// Bad targets change nothing.
