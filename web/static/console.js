@@ -6,6 +6,13 @@
 // drop it reconnects (at once when the server restarts, else with growing
 // pauses) and the server replays what it missed, or asks for a reload.
 // Written for Switchboard; no dependencies.
+//
+// The console's other scripts (composer parts, contact panel, notifications)
+// are separate modules that talk to this one through DOM events only:
+//   document "sb:event"   detail = the event frame, after it is handled here;
+//   document "sb:refresh" detail = "messages" | "inbox": ask for a re-render;
+//   document "sb:sent"    after the composer sent something (re-renders);
+//   document "sb:rendered" detail = the id of the box just re-rendered.
 const inbox = document.getElementById("inbox-live");
 const messages = document.getElementById("messages");
 const conversation = document.getElementById("conversation");
@@ -38,6 +45,7 @@ async function refresh(box) {
   box.innerHTML = await res.text();
   box.dataset.refreshedAt = String(Date.now());
   if (box === messages) box.scrollTop = box.scrollHeight;
+  document.dispatchEvent(new CustomEvent("sb:rendered", { detail: box.id }));
 }
 
 function takenAway() {
@@ -63,6 +71,12 @@ function touch(box) {
   });
 }
 
+document.addEventListener("sb:refresh", (ev) => {
+  if (ev.detail === "messages") touch(messages);
+  if (ev.detail === "inbox") touch(inbox);
+});
+document.addEventListener("sb:sent", () => touch(messages));
+
 function onEvent(e) {
   lastSeq = e.seq;
   document.body.dataset.lastSeq = String(e.seq);
@@ -81,6 +95,7 @@ function onEvent(e) {
     default: // assigned, transferred_in
       touch(inbox);
   }
+  document.dispatchEvent(new CustomEvent("sb:event", { detail: e }));
 }
 
 async function connect() {
