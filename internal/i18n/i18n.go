@@ -84,7 +84,7 @@ func T(ctx context.Context, key string, args ...any) string {
 
 // Translate is T for an explicit language.
 func Translate(lang Lang, key string, args ...any) string {
-	m, ok := messages[key]
+	m, ok := lookup(key)
 	if !ok {
 		return key
 	}
@@ -101,6 +101,23 @@ func Translate(lang Lang, key string, args ...any) string {
 // Has reports whether key is in the catalog (flash cookies carry keys and
 // are checked against it).
 func Has(key string) bool {
-	_, ok := messages[key]
+	_, ok := lookup(key)
 	return ok
+}
+
+// entry is one message in both languages.
+type entry = struct{ en, it string }
+
+// catalogs are the catalog's parts: messages.go for the shell, consoles
+// and routing, and one file per later surface (messages_*.go), so each
+// surface keeps its words next to each other.
+var catalogs = []map[string]entry{messages, consoleMessages, mediaMessages, templateMessages, deskMessages, contactMessages}
+
+func lookup(key string) (entry, bool) {
+	for _, c := range catalogs {
+		if m, ok := c[key]; ok {
+			return m, true
+		}
+	}
+	return entry{}, false
 }

@@ -10,13 +10,25 @@ import (
 )
 
 func TestEveryMessageHasBothLanguages(t *testing.T) {
-	for key, m := range messages {
-		if strings.TrimSpace(m.en) == "" || strings.TrimSpace(m.it) == "" {
-			t.Errorf("%s lacks a language", key)
+	seen := map[string]bool{}
+	for _, c := range catalogs {
+		for key, m := range c {
+			if seen[key] {
+				t.Errorf("%s is in two catalog files", key)
+			}
+			seen[key] = true
+			checkMessage(t, key, m)
 		}
-		if strings.Count(m.en, "%") != strings.Count(m.it, "%") {
-			t.Errorf("%s: English and Italian take different arguments", key)
-		}
+	}
+}
+
+func checkMessage(t *testing.T, key string, m entry) {
+	t.Helper()
+	if strings.TrimSpace(m.en) == "" || strings.TrimSpace(m.it) == "" {
+		t.Errorf("%s lacks a language", key)
+	}
+	if strings.Count(m.en, "%") != strings.Count(m.it, "%") {
+		t.Errorf("%s: English and Italian take different arguments", key)
 	}
 }
 
