@@ -174,6 +174,8 @@ type Conversation struct {
 	QueuedAt *time.Time
 	// TargetSkillsetID restricts the queue after a transfer to a skillset.
 	TargetSkillsetID string
+	// CloseOutcome is the tenant's outcome it was closed with ("" for none).
+	CloseOutcome string
 	// Assignment explains why the current agent holds it (nil unless assigned).
 	Assignment *Assignment
 }

@@ -67,12 +67,16 @@ func TestCloseAndTransfers(t *testing.T) {
 	if got, st := b.holder(c3); got != "" || st != "queued" {
 		t.Fatalf("c3 with Anna full: %q %s, want queued", got, st)
 	}
-	// Closing frees capacity: c3 goes to Anna.
-	if err := b.svc.Close(ctx, b.tenantID, c1, "test"); err != nil {
+	// Closing frees capacity: c3 goes to Anna. The outcome is stored as
+	// the dispatcher closes it.
+	if err := b.svc.CloseWithOutcome(ctx, b.tenantID, c1, "Sale", "test"); err != nil {
 		t.Fatal(err)
 	}
 	if _, st := b.holder(c1); st != "closed" {
 		t.Fatalf("c1 status %s after close", st)
+	}
+	if n := b.count(`SELECT count(*) FROM conversations WHERE id = $1 AND close_outcome = 'Sale'`, c1); n != 1 {
+		t.Fatal("c1 closed without its outcome")
 	}
 	b.waitHolder(c3, b.anna)
 	if err := b.svc.Close(ctx, b.tenantID, c1, "test"); err == nil {

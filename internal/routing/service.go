@@ -93,7 +93,15 @@ func (s *Service) Availability(ctx context.Context, tenantID string, agentIDs []
 
 // Close ends an open conversation; its agent's capacity frees up.
 func (s *Service) Close(ctx context.Context, tenantID, conversationID, actor string) error {
-	return s.command(ctx, tenantID, storage.RoutingCommand{Kind: storage.CmdClose, ConversationID: conversationID, Actor: actor})
+	return s.CloseWithOutcome(ctx, tenantID, conversationID, "", actor)
+}
+
+// CloseWithOutcome closes like Close and stores the outcome on the
+// conversation as the dispatcher closes it (the caller checks it is one of
+// the tenant's outcomes).
+func (s *Service) CloseWithOutcome(ctx context.Context, tenantID, conversationID, outcome, actor string) error {
+	return s.command(ctx, tenantID, storage.RoutingCommand{Kind: storage.CmdClose, ConversationID: conversationID,
+		Actor: actor, Outcome: outcome})
 }
 
 // TransferToAgent gives the conversation to the agent directly, even past its

@@ -284,12 +284,12 @@ func (l *tenantLoop) apply(c storage.RoutingCommand) ([]storage.RoutingWrite, st
 				return nil, "the conversation is closed already"
 			}
 			// Open but not routed (with a bot): close it all the same.
-			return []storage.RoutingWrite{{Kind: storage.Closed, ConversationID: c.ConversationID, At: now}}, ""
+			return []storage.RoutingWrite{{Kind: storage.Closed, ConversationID: c.ConversationID, At: now, Outcome: c.Outcome}}, ""
 		}
 		from, _ := l.r.Holds(c.ConversationID)
 		outs, err = l.r.Close(now, c.ConversationID)
 		if err == nil {
-			closed := storage.RoutingWrite{Kind: storage.Closed, ConversationID: c.ConversationID, FromAgentID: from, At: now}
+			closed := storage.RoutingWrite{Kind: storage.Closed, ConversationID: c.ConversationID, FromAgentID: from, At: now, Outcome: c.Outcome}
 			return append([]storage.RoutingWrite{closed}, l.writes(outs, "")...), ""
 		}
 	case storage.CmdTransferAgent:

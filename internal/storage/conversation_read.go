@@ -63,7 +63,7 @@ func (s *Store) Contact(ctx context.Context, tenantID, id string) (domain.Contac
 
 const conversationColumns = `v.id, v.tenant_id, v.number_id, v.contact_id, v.status, coalesce(v.assigned_agent_id::text, ''),
 	v.last_inbound_at, v.window_expires_at, v.last_message_at, v.created_at, v.closed_at, v.queued_at,
-	coalesce(v.target_skillset_id::text, ''), ae.kind, coalesce(ae.agent_id::text, ''), ae.step, ae.reason, ae.at`
+	coalesce(v.target_skillset_id::text, ''), ae.kind, coalesce(ae.agent_id::text, ''), ae.step, ae.reason, ae.at, v.close_outcome`
 
 // conversationFrom joins the event of the current assignment, which keeps
 // its explanation.
@@ -78,7 +78,7 @@ func scanConversation(row pgx.Row, extra ...any) (domain.Conversation, error) {
 	var at *time.Time
 	dest := []any{&c.ID, &c.TenantID, &c.NumberID, &c.ContactID, &c.Status, &c.AssignedAgentID,
 		&c.LastInboundAt, &c.WindowExpiresAt, &c.LastMessageAt, &c.CreatedAt, &c.ClosedAt, &c.QueuedAt,
-		&c.TargetSkillsetID, &kind, &agent, &step, &reason, &at}
+		&c.TargetSkillsetID, &kind, &agent, &step, &reason, &at, &c.CloseOutcome}
 	err := row.Scan(append(dest, extra...)...)
 	if err != nil {
 		return c, notFound(err)

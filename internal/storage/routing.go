@@ -44,6 +44,8 @@ type RoutingCommand struct {
 	QueuedAt        time.Time
 	// For closes: when the customer's latest message was stored.
 	LastInbound *time.Time
+	// For closes: the tenant's outcome the agent chose ("" for none).
+	Outcome string
 }
 
 // RoutingSettings are the tenant's routing options.
@@ -83,9 +85,9 @@ func (s *Store) EnqueueRouting(ctx context.Context, tenantID string, c RoutingCo
 
 func enqueueRouting(ctx context.Context, tx pgx.Tx, tenantID string, c RoutingCommand) (int64, error) {
 	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO routing_commands (tenant_id, kind, conversation_id, agent_id, skillset_id, actor)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		tenantID, c.Kind, uuidOrNil(c.ConversationID), uuidOrNil(c.AgentID), uuidOrNil(c.SkillsetID), c.Actor).Scan(&id)
+	err := tx.QueryRow(ctx, `INSERT INTO routing_commands (tenant_id, kind, conversation_id, agent_id, skillset_id, actor, outcome)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		tenantID, c.Kind, uuidOrNil(c.ConversationID), uuidOrNil(c.AgentID), uuidOrNil(c.SkillsetID), c.Actor, c.Outcome).Scan(&id)
 	if err != nil {
 		return 0, err
 	}
@@ -263,7 +265,7 @@ func (t RoutingTx) Pending(ctx context.Context, limit int) ([]RoutingCommand, er
 			coalesce(r.skillset_id::text, ''), r.actor, r.created_at,
 			coalesce(c.status, ''), coalesce(c.number_id::text, ''), coalesce(ct.priority, 0), coalesce(c.queued_at, c.created_at, r.created_at),
 			CASE WHEN r.kind = 'close' THEN (SELECT max(m.created_at) FROM messages m WHERE m.tenant_id = r.tenant_id
-				AND m.conversation_id = r.conversation_id AND m.direction = 'inbound') END
+				AND m.conversation_id = r.conversation_id AND m.direction = 'inbound') END, r.outcome
 		FROM routing_commands r
 		LEFT JOIN conversations c ON c.id = r.conversation_id
 		LEFT JOIN contacts ct ON ct.id = c.contact_id
@@ -276,7 +278,7 @@ func (t RoutingTx) Pending(ctx context.Context, limit int) ([]RoutingCommand, er
 	for rows.Next() {
 		var c RoutingCommand
 		if err := rows.Scan(&c.ID, &c.Kind, &c.ConversationID, &c.AgentID, &c.SkillsetID, &c.Actor, &c.CreatedAt,
-			&c.Status, &c.NumberID, &c.ContactPriority, &c.QueuedAt, &c.LastInbound); err != nil {
+			&c.Status, &c.NumberID, &c.ContactPriority, &c.QueuedAt, &c.LastInbound, &c.Outcome); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -295,6 +297,7 @@ type RoutingWrite struct {
 	Reason         string
 	Decision       *router.Decision
 	At             time.Time
+	Outcome        string // of a close: the tenant's outcome, stored on the conversation
 }
 
 // Closed is the routing event of a conversation that was closed.
@@ -356,8 +359,8 @@ func (t RoutingTx) Apply(ctx context.Context, writes []RoutingWrite) ([]int64, e
 				FROM e WHERE conversations.id = $2 RETURNING e.id`, args...)
 		case Closed:
 			b.Queue(`WITH e AS (`+event+`)
-				UPDATE conversations SET status = 'closed', closed_at = $10
-				FROM e WHERE conversations.id = $2 RETURNING e.id`, args...)
+				UPDATE conversations SET status = 'closed', closed_at = $10, close_outcome = $11
+				FROM e WHERE conversations.id = $2 RETURNING e.id`, append(args, w.Outcome)...)
 		default: // queued: the conversation is already queued
 			b.Queue(event, args...)
 		}

@@ -281,7 +281,7 @@ func (s *Store) ConversationDetail(ctx context.Context, tenantID, id string) (Co
 		var decision []byte
 		err := tx.QueryRow(ctx, `SELECT v.id, v.tenant_id, v.number_id, v.contact_id, v.status, coalesce(v.assigned_agent_id::text, ''),
 				v.last_inbound_at, v.window_expires_at, v.last_message_at, v.created_at, v.closed_at, v.queued_at,
-				coalesce(v.target_skillset_id::text, ''), ae.kind, coalesce(ae.agent_id::text, ''), ae.step, ae.reason, ae.at, ae.decision,
+				coalesce(v.target_skillset_id::text, ''), ae.kind, coalesce(ae.agent_id::text, ''), ae.step, ae.reason, ae.at, ae.decision, v.close_outcome,
 				ct.name, `+contactPhone+`, ct.priority, n.display_phone,
 				CASE WHEN v.status = 'assigned' THEN coalesce(nullif(u.name, ''), u.email, '') ELSE '' END, coalesce(s.name, '')
 			FROM conversations v
@@ -293,7 +293,7 @@ func (s *Store) ConversationDetail(ctx context.Context, tenantID, id string) (Co
 			WHERE v.tenant_id = $1 AND v.id = $2`, tenantID, id).Scan(
 			&c.ID, &c.TenantID, &c.NumberID, &c.ContactID, &c.Status, &c.AssignedAgentID,
 			&c.LastInboundAt, &c.WindowExpiresAt, &c.LastMessageAt, &c.CreatedAt, &c.ClosedAt, &c.QueuedAt,
-			&c.TargetSkillsetID, &kind, &agent, &step, &reason, &at, &decision,
+			&c.TargetSkillsetID, &kind, &agent, &step, &reason, &at, &decision, &c.CloseOutcome,
 			&c.ContactName, &c.ContactPhone, &c.ContactPriority, &c.NumberPhone, &c.AgentName, &c.TargetSkillset)
 		if err != nil {
 			return notFound(err)
