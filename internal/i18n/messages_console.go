@@ -1,4 +1,29 @@
 package i18n
 
-// consoleMessages are the words for the agent console's live page beyond its first version: inbox details, notifications, keyboard help, narrow screens.
-var consoleMessages = map[string]entry{}
+// consoleMessages are the words for the agent console's live page beyond its
+// first version: inbox details, notifications, keyboard help.
+var consoleMessages = map[string]entry{
+	"agent.inbox.priority":      {"Contact priority", "Priorità del contatto"},
+	"agent.inbox.priority_n":    {"priority %d", "priorità %d"},
+	"agent.inbox.unread":        {"Unread messages", "Messaggi non letti"},
+	"agent.inbox.waiting":       {"Waiting in your skillsets", "In attesa nei tuoi gruppi di competenza"},
+	"agent.inbox.window_left":   {"window: %s left", "finestra: ancora %s"},
+	"agent.inbox.window_closed": {"window closed: templates only", "finestra chiusa: solo modelli"},
+
+	"agent.notify.toggle":   {"Notifications and sound", "Notifiche e suono"},
+	"agent.notify.denied":   {"The browser blocks notifications for this site: only the sound and the tab title will tell you.", "Il browser blocca le notifiche per questo sito: ti avviseranno solo il suono e il titolo della scheda."},
+	"agent.notify.assigned": {"New conversation assigned to you", "Nuova conversazione assegnata a te"},
+	"agent.notify.message":  {"New message from a customer", "Nuovo messaggio da un cliente"},
+
+	"agent.keys.open":               {"Keyboard shortcuts (?)", "Scorciatoie da tastiera (?)"},
+	"agent.keys.title":              {"Keyboard shortcuts", "Scorciatoie da tastiera"},
+	"agent.keys.next_prev":          {"Next / previous conversation", "Conversazione successiva / precedente"},
+	"agent.keys.next_prev_anywhere": {"The same, even while writing", "Lo stesso, anche mentre scrivi"},
+	"agent.keys.compose":            {"Write a reply (focus the composer)", "Scrivi una risposta (vai al campo di testo)"},
+	"agent.keys.send":               {"Send", "Invia"},
+	"agent.keys.escape":             {"Leave the composer, close this help", "Esci dal campo di testo, chiudi questo aiuto"},
+	"agent.keys.close":              {"Close the conversation", "Chiudi la conversazione"},
+	"agent.keys.home":               {"Back to my conversations", "Torna alle mie conversazioni"},
+	"agent.keys.help":               {"Show this help", "Mostra questo aiuto"},
+	"agent.keys.dismiss":            {"Close", "Chiudi"},
+}

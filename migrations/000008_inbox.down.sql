@@ -1,0 +1,1 @@
+ALTER TABLE conversations DROP COLUMN read_seq;
