@@ -103,6 +103,14 @@ type Options struct {
 	PresenceTTL  time.Duration
 	RoutingLease time.Duration
 	RoutingSweep time.Duration
+	// Share starts a second instance of the product on another app's
+	// database, Redis prefix, fixtures and blob store, as a second `serve`
+	// behind the same load balancer: its own HTTP server, hub, sandbox and
+	// workers.
+	Share *App
+	// NoSender leaves the outbox sender out of RunWorkers (SENDER=false):
+	// with several instances, one sends and the others only queue.
+	NoSender bool
 }
 
 // New starts the app; it stops when the test ends.
@@ -112,8 +120,15 @@ func New(t testing.TB, opts ...Options) *App {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	db := storagetest.NewDB(t)
-	rdb, prefix := storagetest.NewRedis(t)
+	var db *storagetest.DB
+	var rdb *redis.Client
+	var prefix string
+	if o.Share != nil {
+		db, rdb, prefix = o.Share.DB, o.Share.Redis, o.Share.Prefix
+	} else {
+		db = storagetest.NewDB(t)
+		rdb, prefix = storagetest.NewRedis(t)
+	}
 	if o.Redis != nil {
 		rdb = o.Redis
 	}
@@ -135,6 +150,9 @@ func New(t testing.TB, opts ...Options) *App {
 	blobs, err := blob.NewDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.Share != nil {
+		blobs = o.Share.Blobs
 	}
 	processor := inbound.NewProcessor(db.Store, logger)
 	sandboxSecret, sandboxVerify := number.SandboxApp(secretKey)
@@ -165,7 +183,12 @@ func New(t testing.TB, opts ...Options) *App {
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
-	a.URL, a.Handler, a.F = srv.URL, h, storagetest.Seed(t, db)
+	a.URL, a.Handler = srv.URL, h
+	if o.Share != nil {
+		a.F = o.Share.F
+	} else {
+		a.F = storagetest.Seed(t, db)
+	}
 	if o.RunWorkers {
 		// As serve does: the processor, and the media fetcher talking to the
 		// sandbox for sandbox numbers (these tests connect no live number).
@@ -183,7 +206,9 @@ func New(t testing.TB, opts ...Options) *App {
 		var wg sync.WaitGroup
 		wg.Go(func() { processor.Run(ctx) })
 		wg.Go(func() { fetcher.Run(ctx) })
-		wg.Go(func() { sender.Run(ctx) })
+		if !o.NoSender {
+			wg.Go(func() { sender.Run(ctx) })
+		}
 		wg.Go(func() { catalog.Run(ctx) })
 		a.Dispatcher = routing.NewDispatcher(routing.Options{Store: db.Store, Pool: db.Pool, Presence: presence,
 			Publisher: routing.RedisPublisher{RDB: rdb, Prefix: prefix, Logger: logger}, Logger: logger,
