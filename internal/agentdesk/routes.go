@@ -40,6 +40,7 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/inbox", handleInboxFragment(d))
 		r.Get("/conversations/{id}", handleConversation(d))
 		r.Get("/conversations/{id}/messages", handleMessagesFragment(d))
+		contactRoutes(r, d) // the contact panel: contact.go
 		r.Post("/conversations/{id}/messages", handleSend(d))
 	})
 }

@@ -16,7 +16,7 @@ var contactMessages = map[string]entry{
 	"agent.contact.consent.granted":  {"Granted", "Concesso"},
 	"agent.contact.consent.revoked":  {"Revoked", "Revocato"},
 	"agent.contact.consent.unknown":  {"Unknown", "Sconosciuto"},
-	"agent.contact.consent_how":      {"%s, %s by %s", "%s, %s da %s"},
+	"agent.contact.consent_how":      {"%s, %s, by %s", "%s, %s, da %s"},
 	"agent.contact.history":          {"History", "Storico"},
 	"agent.contact.history_none":     {"No consent recorded yet.", "Nessun consenso registrato."},
 	"agent.contact.record":           {"Record consent given in this chat", "Registra il consenso dato in questa chat"},
@@ -37,7 +37,7 @@ var contactMessages = map[string]entry{
 	"agent.contact.source.imported":         {"imported", "importato"},
 	"agent.contact.source.customer_message": {"customer's message", "messaggio del cliente"},
 	"agent.contact.source.api":              {"through the API", "tramite API"},
-	"agent.contact.source.agent":            {"in the chat, by an agent", "in chat, da un operatore"},
+	"agent.contact.source.agent":            {"in the chat", "in chat"},
 
 	"agent.contact.tags":         {"Tags", "Etichette"},
 	"agent.contact.tags_none":    {"No tags.", "Nessuna etichetta."},
