@@ -74,10 +74,12 @@ func Nav(v *auth.Principal) []NavItem {
 			{"webhooks", "/operator/webhooks", "nav.webhooks"}, {"apps", "/operator/apps", "nav.apps"}}
 	case domain.RoleAdmin:
 		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"routing", "/admin/routing", "nav.routing"},
-			{"conversations", "/admin/conversations", "nav.conversations"}, {"numbers", "/admin/numbers", "nav.numbers"},
-			{"users", "/admin/users", "nav.users"}, {"apikeys", "/admin/api-keys", "nav.apikeys"}, {"audit", "/admin/audit", "nav.audit"}}
+			{"conversations", "/admin/conversations", "nav.conversations"}, {"agent-home", "/agent/", "nav.my_conversations"},
+			{"numbers", "/admin/numbers", "nav.numbers"},
+			{"users", "/admin/users", "nav.users"}, {"apikeys", "/admin/api-keys", "nav.apikeys"}, {"audit", "/admin/audit", "nav.audit"},
+			{"desk-settings", "/admin/settings/desk", "agent.desk_settings"}}
 	default:
-		return []NavItem{{"agent-home", "/agent", "nav.home"}}
+		return []NavItem{{"agent-home", "/agent", "nav.home"}, {"agent-canned", "/agent/canned", "agent.canned_title"}}
 	}
 }
 
