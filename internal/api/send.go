@@ -1,11 +1,8 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -132,52 +129,26 @@ func handleUpload(d Deps) http.HandlerFunc {
 		}
 		defer file.Close()
 		mimeType, _, _ := mime.ParseMediaType(header.Header.Get("Content-Type"))
-		if kind == graph.MediaSticker {
-			// An animated WebP may be larger than a static one.
-			head := make([]byte, 32)
-			n, _ := io.ReadFull(file, head)
-			kind = graph.StickerKind(head[:n])
-			if _, err := file.Seek(0, io.SeekStart); err != nil {
-				d.fail(w, r, "read upload", err)
-				return
-			}
-		}
-		if code, problem := checkMedia(kind, mimeType, header.Size); code != "" {
+		m, err := outbound.StoreMedia(r.Context(), d.Store, d.Blobs, outbound.Upload{TenantID: tenantID, NumberID: numberID,
+			Kind: kind, Filename: header.Filename, MimeType: mimeType, Size: header.Size, File: file})
+		if me, ok := outbound.MediaRefusal(err); ok {
+			code, problem := mediaProblem(me)
 			writeError(w, http.StatusUnprocessableEntity, code, problem)
 			return
-		}
-		id := domain.NewID()
-		sum := sha256.New()
-		size, err := d.Blobs.Put(r.Context(), tenantID+"/"+id, io.TeeReader(file, sum))
-		if err != nil {
+		} else if err != nil {
 			d.fail(w, r, "store upload", err)
 			return
 		}
-		filename := header.Filename
-		if len(filename) > 240 {
-			filename = filename[:240]
-		}
-		m := domain.Media{ID: id, TenantID: tenantID, NumberID: numberID, MimeType: mimeType, Filename: filename,
-			Size: &size, SHA256: hex.EncodeToString(sum.Sum(nil)), BlobKey: tenantID + "/" + id}
-		if _, err := d.Store.CreateOutboundMedia(r.Context(), m); err != nil {
-			d.fail(w, r, "record upload", err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, mediaJSON{ID: id, MimeType: mimeType, Filename: filename, Size: &size, SHA256: m.SHA256})
+		writeJSON(w, http.StatusCreated, mediaJSON{ID: m.ID, MimeType: m.MimeType, Filename: m.Filename, Size: m.Size, SHA256: m.SHA256})
 	}
 }
 
 // maxUpload is Meta's largest file (documents, 100 MB).
-const maxUpload = 100 << 20
+const maxUpload = outbound.MaxUpload
 
-// checkMedia applies Meta's types and sizes (graph.CheckMedia): the error
-// code and what is wrong in words, naming the limit; "" when it may be sent.
-func checkMedia(kind, mimeType string, size int64) (string, string) {
-	err := graph.CheckMedia(kind, mimeType, size)
-	var me *graph.MediaError
-	if !errors.As(err, &me) {
-		return "", ""
-	}
+// mediaProblem is the error code and what is wrong in words, naming the
+// limit, for a file Meta would refuse (graph.CheckMedia).
+func mediaProblem(me *graph.MediaError) (string, string) {
 	msg := strings.TrimPrefix(me.Error(), "graph: ")
 	if me.Reason == graph.MediaTooLarge {
 		return "media_too_large", msg

@@ -196,6 +196,20 @@ func (s *Store) CreateOutboundMedia(ctx context.Context, m domain.Media) (string
 	return id, err
 }
 
+// DeleteUnusedMedia deletes a file uploaded to send that no message uses
+// (its send was refused); deleted is false when a message uses it, or it
+// is gone already, or it came from a customer.
+func (s *Store) DeleteUnusedMedia(ctx context.Context, tenantID, id string) (bool, error) {
+	var deleted bool
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM media md WHERE md.tenant_id = $1 AND md.id = $2 AND md.meta_media_id LIKE 'local:%'
+			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.media_id = md.id)`, tenantID, id)
+		deleted = tag.RowsAffected() == 1
+		return err
+	})
+	return deleted, err
+}
+
 // ReconcileByReference settles a message whose send was uncertain when a
 // status webhook names it by our reference (biz_opaque_callback_data).
 func (t InboundTx) ReconcileByReference(ctx context.Context, tenantID, messageID, wamid string) (bool, error) {
