@@ -143,7 +143,7 @@ func handleSend(d Deps) http.HandlerFunc {
 			outbound.Content{Type: "text", Text: text}, r.PostFormValue("idempotency_key"))
 		var refused *outbound.Error
 		if errors.As(err, &refused) {
-			answer(http.StatusUnprocessableEntity, map[string]string{"error": i18n.T(r.Context(), "agent.send.refused", refused.Message), "code": refused.Code})
+			answer(http.StatusUnprocessableEntity, map[string]string{"error": refusalText(r.Context(), refused), "code": refused.Code})
 			return
 		} else if err != nil {
 			d.Logger.ErrorContext(r.Context(), "agent reply", "error", err)

@@ -42,5 +42,7 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/conversations/{id}/messages", handleMessagesFragment(d))
 		contactRoutes(r, d) // the contact panel: contact.go
 		r.Post("/conversations/{id}/messages", handleSend(d))
+		r.Get("/conversations/{id}/window", handleWindow(d))
+		r.Post("/conversations/{id}/template", handleSendTemplate(d))
 	})
 }

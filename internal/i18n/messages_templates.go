@@ -1,4 +1,33 @@
 package i18n
 
 // templateMessages are the words for the composer once the 24-hour window has closed: choosing an approved template and filling its parameters.
-var templateMessages = map[string]entry{}
+var templateMessages = map[string]entry{
+	"agent.window.left":                  {"24-hour window open: %s left to answer freely (hours:minutes).", "Finestra di 24 ore aperta: restano %s per rispondere liberamente (ore:minuti)."},
+	"agent.window.closed":                {"The 24-hour window has closed: send an approved template.", "La finestra di 24 ore è chiusa: invia un modello approvato."},
+	"agent.window.refused":               {"Not sent: the 24-hour window has closed, and WhatsApp then allows only an approved template.", "Non inviato: la finestra di 24 ore è chiusa e WhatsApp consente allora solo un modello approvato."},
+	"agent.template.title":               {"Send an approved template", "Invia un modello approvato"},
+	"agent.template.none":                {"This number has no approved template: an administrator must add one and have it approved by Meta.", "Questo numero non ha modelli approvati: un amministratore deve aggiungerne uno e farlo approvare da Meta."},
+	"agent.template.choose_label":        {"Template", "Modello"},
+	"agent.template.choose_option":       {"Choose a template…", "Scegli un modello…"},
+	"agent.template.language":            {"Language: %s", "Lingua: %s"},
+	"agent.template.preview":             {"Preview, as WhatsApp shows it", "Anteprima, come la mostra WhatsApp"},
+	"agent.template.send":                {"Send template", "Invia modello"},
+	"agent.template.param_body":          {"Text for %s", "Testo per %s"},
+	"agent.template.param_header":        {"Heading text for %s", "Testo dell'intestazione per %s"},
+	"agent.template.param_button":        {"Value for the button “%s”", "Valore per il pulsante «%s»"},
+	"agent.template.choose":              {"Choose a template first.", "Scegli prima un modello."},
+	"agent.template.unknown":             {"Not sent: this template is not (or no longer) approved for this number. Choose another.", "Non inviato: questo modello non è (o non è più) approvato per questo numero. Scegline un altro."},
+	"agent.template.params":              {"Not sent: the template's parameters do not match it any more. Reload the page and fill them again.", "Non inviato: i parametri non corrispondono più al modello. Ricarica la pagina e compilali di nuovo."},
+	"agent.template.missing":             {"Fill in %s.", "Compila %s."},
+	"agent.template.bad_text":            {"%s cannot contain line breaks, tabs or more than four spaces in a row (WhatsApp's rule).", "%s non può contenere a capo, tabulazioni o più di quattro spazi di fila (regola di WhatsApp)."},
+	"agent.template.param_too_long":      {"%s holds at most %d characters.", "%s contiene al massimo %d caratteri."},
+	"agent.template.header_too_long":     {"The heading, filled in, holds at most %d characters.", "L'intestazione compilata contiene al massimo %d caratteri."},
+	"agent.template.body_too_long":       {"The message, filled in, holds at most %d characters.", "Il messaggio compilato contiene al massimo %d caratteri."},
+	"agent.template.no_consent":          {"This customer has not given consent: outside the 24-hour window WhatsApp's rules allow no business-initiated message. Record the customer's consent first.", "Questo cliente non ha dato il consenso: fuori dalla finestra di 24 ore le regole di WhatsApp non consentono messaggi avviati dall'azienda. Registra prima il consenso del cliente."},
+	"agent.template.number_disconnected": {"Not sent: Meta refused this number's access token; an administrator must replace it.", "Non inviato: Meta ha rifiutato il token di accesso di questo numero; un amministratore deve sostituirlo."},
+	"agent.template.unsupported":         {"Not sent: this template %s.", "Non inviato: questo modello %s."},
+	"agent.template.media_header":        {"needs a media heading (not from the console yet)", "richiede un'intestazione multimediale (non ancora dalla console)"},
+	"agent.template.named":               {"uses named parameters (not from the console yet)", "usa parametri con nome (non ancora dalla console)"},
+	"agent.template.button_kind":         {"has a button the console cannot fill yet", "ha un pulsante che la console non sa ancora compilare"},
+	"agent.template.unreadable":          {"cannot be read: synchronise the templates again", "non leggibile: sincronizza di nuovo i modelli"},
+}
