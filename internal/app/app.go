@@ -53,7 +53,7 @@ func commands() []command {
 		{"routing", "simulate the routing rule on a scenario file (simulate FILE)", runRouting},
 		{"skillset", "configure a tenant's skillsets, their agents and numbers (create, list, member, link, …)", runSkillset},
 		{"agent", "set an agent's capacity, list agents (capacity, list)", runAgent},
-		{"contact", "set a contact's priority in the queue (priority)", runContact},
+		{"contact", "set a contact's priority in the queue, define custom contact fields (priority, field)", runContact},
 		{"version", "print the version", func(e env, _ []string) int { fmt.Fprintln(e.stdout, "switchboard", version); return exitOK }},
 	}
 }

@@ -55,7 +55,10 @@ Actions:
 
   priority  --phone PHONE --priority N
                        the contact's priority in the queue, -1000 to 1000,
-                       larger first (0 by default); waiting conversations move at once`
+                       larger first (0 by default); waiting conversations move at once
+  field     define|list|delete …
+                       the custom fields agents fill in on the contact panel
+                       (switchboard contact field --help)`
 
 // reportRoutingError prints a refusal of the routing store on one line:
 // validation errors name the flag (exit 2); a skillset still linked to
@@ -654,7 +657,7 @@ func parseGrace(s string) (int, bool) {
 }
 
 func runContact(e env, args []string) int {
-	return runActions(e, "contact", contactUsage, args, []subAction{{"priority", contactPriority}})
+	return runActions(e, "contact", contactUsage, args, []subAction{{"priority", contactPriority}, {"field", contactField}})
 }
 
 func contactPriority(e env, args []string) int {

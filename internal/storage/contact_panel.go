@@ -203,7 +203,7 @@ func checkFieldDefinition(f *ContactField) error {
 
 // ErrFieldInUse refuses a new definition that values already stored would
 // not fit (another kind, a choice taken away).
-var ErrFieldInUse = fieldError("kind", "agent.contact.field_in_use")
+var ErrFieldInUse = &domain.FieldError{Field: "kind", Key: "agent.contact.field_in_use"}
 
 // DefineContactField creates a custom field or changes its label, choices,
 // kind and position; it reports whether it was created. A change that values
