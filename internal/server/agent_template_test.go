@@ -169,7 +169,7 @@ func TestBrowserAgentWindowClosedTemplate(t *testing.T) {
 
 	// The window closes a few seconds after the page opens: the countdown is
 	// on screen with the free-text composer, then reaches zero.
-	closeWindowIn(t, st, tenantID, conv.ID, 4*time.Second)
+	closeWindowIn(t, st, tenantID, conv.ID, 8*time.Second)
 	do("open the conversation", chromedp.Navigate(page),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=composer-text]`)),

@@ -163,13 +163,20 @@ document.addEventListener("submit", async (ev) => {
   } catch (_) {
     error.textContent = form.dataset.retry || "Not sent: try again in a moment.";
   } finally {
-    button.disabled = false;
+    const away = document.getElementById("taken-away");
+    if (!away || away.hidden) button.disabled = false;
   }
 });
 
 document.addEventListener("sb:event", (ev) => {
   // A customer's message moves the window (it reopens for 24 hours).
   if (ev.detail && ev.detail.kind === "message" && ev.detail.conversation_id === current) load();
+  // No longer this agent's: console.js disables its composer, this one the
+  // picker's button (the server would refuse anyway).
+  if (ev.detail && ["transferred_out", "requeued", "closed"].includes(ev.detail.kind) && ev.detail.conversation_id === current) {
+    const send = document.querySelector('[data-testid="template-send"]');
+    if (send) send.disabled = true;
+  }
 });
 
 if (bar() && box()) {
