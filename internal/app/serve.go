@@ -118,6 +118,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	reg := metrics.NewRegistry()
 	hub := realtime.NewHub(rdb, cfg.RedisPrefix, d.store, logger, realtime.Options{})
 	processor.Told = hub.Publish
+	fetcher.Told = hub.Publish
 	reg.NewGaugeFunc("switchboard_realtime_connections", "Agent console sockets open on this instance.",
 		func() float64 { return float64(hub.Connections()) })
 	dispatcher := routing.NewDispatcher(routing.Options{Store: d.store, Pool: d.pool, Presence: presence,
