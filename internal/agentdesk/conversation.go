@@ -139,18 +139,8 @@ func handleSend(d Deps) http.HandlerFunc {
 			answer(http.StatusForbidden, map[string]string{"error": i18n.T(r.Context(), "agent.send.not_yours")})
 			return
 		}
-		// reply_to quotes a message of this conversation (see replyTarget).
-		replyTo, msg, err := replyTarget(r.Context(), d, c, r.PostFormValue("reply_to"))
-		if err != nil {
-			d.Logger.ErrorContext(r.Context(), "load quoted message", "error", err)
-			answer(http.StatusServiceUnavailable, map[string]string{"error": i18n.T(r.Context(), "agent.send.retry")})
-			return
-		} else if msg != "" {
-			answer(http.StatusBadRequest, map[string]string{"error": msg})
-			return
-		}
 		m, err := d.Outbound.Reply(r.Context(), p.TenantID, p.UserID, c.ID,
-			outbound.Content{Type: "text", Text: text, ReplyTo: replyTo}, r.PostFormValue("idempotency_key"))
+			outbound.Content{Type: "text", Text: text}, r.PostFormValue("idempotency_key"))
 		var refused *outbound.Error
 		if errors.As(err, &refused) {
 			answer(http.StatusUnprocessableEntity, map[string]string{"error": refusalText(r.Context(), refused), "code": refused.Code})

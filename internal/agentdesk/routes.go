@@ -7,7 +7,6 @@ package agentdesk
 import (
 	"github.com/go-chi/chi/v5"
 
-	"switchboard/internal/blob"
 	"switchboard/internal/domain"
 	"switchboard/internal/outbound"
 	"switchboard/internal/realtime"
@@ -27,8 +26,6 @@ type Deps struct {
 	// Origin is this deployment's origin (BASE_URL's scheme and host):
 	// the only one whose pages may open a socket.
 	Origin string
-	// Blobs keeps the files agents attach, as the API keeps uploads.
-	Blobs blob.Store
 }
 
 // Routes mounts /agent for agents (administrators use their own console).
@@ -45,7 +42,6 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/conversations/{id}/messages", handleMessagesFragment(d))
 		contactRoutes(r, d) // the contact panel: contact.go
 		r.Post("/conversations/{id}/messages", handleSend(d))
-		r.Post("/conversations/{id}/media", handleUpload(d))
 		r.Get("/conversations/{id}/window", handleWindow(d))
 		r.Post("/conversations/{id}/template", handleSendTemplate(d))
 	})

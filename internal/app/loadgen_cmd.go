@@ -61,7 +61,12 @@ loadgen-routing-<run>-<phase>; deleted at the end, or left suspended with
            channel (p50/p95/p99/max).
 The database must have no other active tenant (the dispatcher would route
 them too): deploy/bench/routing.sh makes a scratch one. On a server without
-autovacuum the tables get VACUUM (ANALYZE) every 3 s in its place (--vacuum-every).`
+autovacuum the tables get VACUUM (ANALYZE) every 3 s in its place (--vacuum-every).
+
+       switchboard loadgen console … | echo-server …
+
+The agent console's realtime benchmark (sockets' memory beside a bare
+gorilla echo server; webhook-to-socket latency): ` + "`switchboard loadgen console --help`" + `.`
 
 func runLoadgen(e env, args []string) int {
 	if len(args) > 0 && args[0] == "outbound" {
@@ -70,13 +75,19 @@ func runLoadgen(e env, args []string) int {
 	if len(args) > 0 && args[0] == "routing" {
 		return runLoadgenRouting(e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "console" {
+		return runLoadgenConsole(e, args[1:])
+	}
+	if len(args) > 0 && args[0] == "echo-server" {
+		return runLoadgenEchoServer(e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "webhooks" {
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
 			fmt.Fprintln(e.stderr, loadgenUsage)
 			return exitOK
 		}
 		if len(args) > 0 {
-			fmt.Fprintf(e.stderr, "switchboard loadgen: unknown target %q (expected: webhooks, outbound or routing)\n", args[0])
+			fmt.Fprintf(e.stderr, "switchboard loadgen: unknown target %q (expected: webhooks, outbound, routing, console or echo-server)\n", args[0])
 		} else {
 			fmt.Fprintln(e.stderr, loadgenUsage)
 		}

@@ -118,9 +118,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	reg := metrics.NewRegistry()
 	hub := realtime.NewHub(rdb, cfg.RedisPrefix, d.store, logger, realtime.Options{})
 	processor.Told = hub.Publish
-	fetcher.Told = hub.Publish
 	reg.NewGaugeFunc("switchboard_realtime_connections", "Agent console sockets open on this instance.",
 		func() float64 { return float64(hub.Connections()) })
+	// The Go runtime's own figures, read without stopping the world: what a
+	// connection costs beyond the process's RSS (deploy/bench/console.sh).
+	for _, g := range runtimeGauges {
+		reg.NewGaugeFunc(g[0], "Go runtime metric "+g[1]+".", func() float64 { return metrics.RuntimeValue(g[1]) })
+	}
 	dispatcher := routing.NewDispatcher(routing.Options{Store: d.store, Pool: d.pool, Presence: presence,
 		Publisher: routing.RedisPublisher{RDB: rdb, Prefix: cfg.RedisPrefix, Logger: logger}, Logger: logger,
 		OnEvents: routingMetrics(reg), Told: hub.Publish})

@@ -31,7 +31,7 @@ type Conn struct {
 	tenantID string
 	agentID  string
 
-	hints  chan storage.AgentEvent
+	hints  chan *storage.AgentEvent // shared, read-only: one per event for all of an agent's tabs
 	done   chan struct{}
 	once   sync.Once
 	mu     sync.Mutex
@@ -59,25 +59,30 @@ func eventFrame(e storage.AgentEvent) serverFrame {
 	return serverFrame{Type: "event", Seq: e.Seq, Kind: e.Kind, ConversationID: e.ConversationID, MessageID: e.MessageID, At: &e.At}
 }
 
-// Serve upgrades an authenticated request to the agent's socket and runs it
-// until it closes. The caller has checked the session, the one-time token
-// and the Origin.
+// Serve upgrades an authenticated request to the agent's socket and returns;
+// the socket runs on its own goroutines until it closes. The caller has
+// checked the session, the one-time token and the Origin.
+//
+// Returning matters for memory (docs/benchmarks.md, "Agent console"): an
+// idle console costs what its socket holds, not the request's goroutine
+// with its stack grown by every middleware, net/http's 4 KB read buffer and
+// the response, which a handler that kept running would pin for hours.
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, tenantID, agentID string) {
-	up := websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 4096,
-		CheckOrigin: func(*http.Request) bool { return true }} // checked by the caller, exactly
-	ws, err := up.Upgrade(w, r, nil)
+	ws, err := h.up.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader answered the client
 	}
 	c := &Conn{hub: h, ws: ws, tenantID: tenantID, agentID: agentID,
-		hints: make(chan storage.AgentEvent, h.opt.Queue), done: make(chan struct{})}
+		hints: make(chan *storage.AgentEvent, h.opt.Queue), done: make(chan struct{})}
 	ws.SetReadLimit(maxFrame)
-	c.run(r.Context())
+	// The request's context ends with this handler; its values (the
+	// request id in logs) are kept.
+	go c.run(context.WithoutCancel(r.Context()))
 }
 
 // offer hands the connection a hint without waiting; a connection whose
 // queue is full is too slow and is closed (it reconnects and replays).
-func (c *Conn) offer(e storage.AgentEvent) {
+func (c *Conn) offer(e *storage.AgentEvent) {
 	select {
 	case c.hints <- e:
 	case <-c.done:
@@ -260,7 +265,7 @@ func (c *Conn) pump(ctx context.Context, last int64) {
 			switch {
 			case e.Seq <= last:
 			case e.Seq == last+1:
-				err = c.write(eventFrame(e))
+				err = c.write(eventFrame(*e))
 				last = e.Seq
 			default:
 				last, err = c.catchUp(ctx, last)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -63,6 +64,7 @@ type Hub struct {
 	events Events
 	log    *slog.Logger
 	opt    Options
+	up     websocket.Upgrader
 
 	mu     sync.Mutex
 	ps     *redis.PubSub
@@ -75,6 +77,11 @@ type Hub struct {
 func NewHub(rdb *redis.Client, prefix string, events Events, log *slog.Logger, opt Options) *Hub {
 	opt.defaults()
 	return &Hub{rdb: rdb, prefix: prefix, events: events, log: log, opt: opt,
+		// An idle socket holds only its small read buffer (clients send
+		// hellos and pings, and a frame longer than the buffer is still
+		// read); write buffers are lent from a pool for each frame.
+		up: websocket.Upgrader{ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{},
+			CheckOrigin: func(*http.Request) bool { return true }}, // checked by the caller, exactly
 		chans: map[string]map[*Conn]struct{}{}, conns: map[*Conn]struct{}{}}
 }
 
@@ -134,9 +141,10 @@ func (h *Hub) Run(ctx context.Context) {
 				continue
 			}
 			w.AgentEvent.TenantID, w.AgentEvent.AgentID = w.TenantID, w.AgentID
+			e := &w.AgentEvent
 			h.mu.Lock()
 			for c := range h.chans[m.Channel] {
-				c.offer(w.AgentEvent)
+				c.offer(e)
 			}
 			h.mu.Unlock()
 		}

@@ -194,7 +194,6 @@ func New(t testing.TB, opts ...Options) *App {
 		// sandbox for sandbox numbers (these tests connect no live number).
 		fetcher := inbound.NewFetcher(db.Store, blobs, logger, func(domain.Number) *graph.Client { return sandboxGraph }, numbers.AccessToken)
 		processor.MediaQueued = fetcher.Wake
-		fetcher.Told = a.Hub.Publish
 		sender := outbound.NewSender(db.Store, outbound.GraphTransport{Client: func(domain.Number) *graph.Client { return sandboxGraph }},
 			blobs, numbers.AccessToken, logger, 0, 0)
 		sender.ApplyStatuses = inbound.ApplyRecordedStatuses
