@@ -107,6 +107,8 @@ bench:
 	GO="$(GO)" deploy/bench/outbound.sh
 	echo "==> deploy/bench/routing.sh  (B3 live: persisted assignments vs pgbench SKIP LOCKED, arrival-to-assignment latency)"
 	GO="$(GO)" deploy/bench/routing.sh
+	echo "==> deploy/bench/console.sh  (agent console: idle memory per socket vs a bare gorilla echo server, webhook-to-socket latency)"
+	GO="$(GO)" deploy/bench/console.sh
 
 clean:
 	rm -rf bin
