@@ -166,7 +166,8 @@ func TestAgentContactPanelHandlers(t *testing.T) {
 // phone, priority and consent; consent recorded in the chat shows in the
 // history with the agent's name; a tag and a custom field stay after a
 // reload; a bad number shows its error and keeps the stored value; an
-// earlier, closed conversation of the contact is listed.
+// earlier, closed conversation of the contact is listed; the customer's
+// STOP shows as revoked consent live.
 func TestBrowserAgentContactPanel(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t, servertest.Options{RunWorkers: true, RoutingSweep: 100 * time.Millisecond})
@@ -222,7 +223,8 @@ func TestBrowserAgentContactPanel(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=agent-home]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid=set-available]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)))
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
 	if _, err := app.Sandbox.Fake.CustomerSends(bg, n.PhoneNumberID, fakemeta.InboundMessage{From: customer, ProfileName: "Marta", Text: "Buongiorno"}); err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +292,7 @@ func TestBrowserAgentContactPanel(t *testing.T) {
 	do("set the shoe size",
 		chromedp.SendKeys(chromedp.CSS(field+` [data-testid=contact-field-value]`), "42"),
 		chromedp.Click(chromedp.CSS(field+` [data-testid=contact-field-save]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=contact-notice]`)))
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=contact-notice][data-notice="agent.contact.field_saved"]`)))
 	do("reload",
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=contact-tag][data-tag=vip]`)))
@@ -323,5 +325,21 @@ func TestBrowserAgentContactPanel(t *testing.T) {
 	}
 	if p.Fields[0].Value != "42" || strings.Join(p.Tags, ",") != "vip" || p.Contact.Consent != "granted" {
 		t.Fatalf("stored: fields %+v tags %v consent %s", p.Fields, p.Tags, p.Contact.Consent)
+	}
+
+	// The customer withdraws consent by writing STOP: the panel follows
+	// live, without a reload of the page.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sbSamePage = true`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Sandbox.Fake.CustomerSends(bg, n.PhoneNumberID, fakemeta.InboundMessage{From: customer, ProfileName: "Marta", Text: "STOP"}); err != nil {
+		t.Fatal(err)
+	}
+	do("consent revoked live", chromedp.WaitVisible(chromedp.CSS(`[data-testid=contact-consent][data-consent=revoked]`)))
+	if same, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.sbSamePage === true`)); err != nil || !same {
+		t.Fatalf("the page was reloaded (%v)", err)
+	}
+	if got := text(`[data-testid=consent-event]`); !strings.Contains(got, "Revoked") || !strings.Contains(got, "customer's message") {
+		t.Errorf("newest history entry %q", got)
 	}
 }
