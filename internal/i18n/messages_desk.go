@@ -69,5 +69,4 @@ var deskMessages = map[string]entry{
 	"agent.outcome_saved":      {"Outcome added.", "Esito aggiunto."},
 	"agent.outcome_deleted":    {"Outcome removed; conversations closed with it keep it.", "Esito rimosso; le conversazioni chiuse con esso lo mantengono."},
 	"agent.canned_shared_none": {"No shared canned replies yet.", "Ancora nessuna risposta predefinita condivisa."},
-	"agent.note_admin_saved":   {"Note saved.", "Nota salvata."},
 }
