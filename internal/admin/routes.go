@@ -54,9 +54,11 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/conversations/{id}", handleConversation(d))
 		r.Post("/conversations/{id}/transfer", handleConversationTransfer(d))
 		r.Post("/conversations/{id}/close", handleConversationClose(d))
+		r.Post("/conversations/{id}/take-over", handleConversationTakeOver(d))
 		r.Get("/api-keys", handleAPIKeys(d))
 		r.Post("/api-keys", handleAPIKeyCreate(d))
 		r.Post("/api-keys/{id}/revoke", handleAPIKeyRevoke(d))
+		deskRoutes(r, d) // canned replies, close outcomes, notes: desk.go
 	})
 }
 

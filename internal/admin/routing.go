@@ -153,7 +153,12 @@ func handleConversation(d Deps) http.HandlerFunc {
 				return
 			}
 		}
-		d.Render(w, r, http.StatusOK, ConversationPage(d.Shell.Page(w, r, "conversation.title", "conversations"), c, msgs, a))
+		notes, err := d.Store.ListNotes(r.Context(), p.TenantID, id)
+		if err != nil {
+			d.Unavailable(w, r, "list notes", err)
+			return
+		}
+		d.Render(w, r, http.StatusOK, ConversationPage(d.Shell.Page(w, r, "conversation.title", "conversations"), c, msgs, a, notes))
 	}
 }
 
@@ -178,6 +183,36 @@ func handleConversationTransfer(d Deps) http.HandlerFunc {
 			return
 		}
 		d.afterRouting(w, r, id, err, "conversation.transferred")
+	}
+}
+
+// handleConversationTakeOver gives the conversation to the administrator,
+// who answers it in the agent console. A direct transfer needs a holder
+// who is not offline: an administrator without presence becomes "away"
+// (kept alive by the console's heartbeat), so the router gives it nothing
+// else.
+func handleConversationTakeOver(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		id := chi.URLParam(r, "id")
+		states, err := d.Routing.Availability(r.Context(), p.TenantID, []string{p.UserID})
+		if err != nil {
+			d.Unavailable(w, r, "read presence", err)
+			return
+		}
+		if s := states[p.UserID]; s != routing.Available && s != routing.Away {
+			if err := d.Routing.SetAvailability(r.Context(), p.TenantID, p.UserID, routing.Away); err != nil {
+				d.Unavailable(w, r, "set presence", err)
+				return
+			}
+		}
+		err = d.Routing.TransferToAgent(r.Context(), p.TenantID, id, p.UserID, "admin:"+p.UserID)
+		if err == nil {
+			ui.SetFlash(w, d.Cookies, "success", "conversation.taken_over", "")
+			http.Redirect(w, r, "/agent/conversations/"+id, http.StatusSeeOther)
+			return
+		}
+		d.afterRouting(w, r, id, err, "conversation.taken_over")
 	}
 }
 

@@ -1,8 +1,10 @@
 package agentdesk
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/routing"
@@ -25,7 +27,7 @@ func handleHome(d Deps) http.HandlerFunc {
 		} else {
 			d.Logger.WarnContext(r.Context(), "read presence", "error", err)
 		}
-		inbox, err := d.Store.AgentInbox(r.Context(), p.TenantID, p.UserID)
+		inbox, err := loadInbox(r.Context(), d, p.TenantID, p.UserID)
 		if err != nil {
 			d.Unavailable(w, r, "load inbox", err)
 			return
@@ -69,6 +71,21 @@ func handleHeartbeat(d Deps) http.HandlerFunc {
 			_ = json.NewEncoder(w).Encode(map[string]string{"error": "presence unavailable"})
 			return
 		}
-		_ = json.NewEncoder(w).Encode(map[string]string{"state": state})
+		// beat_ms tells pages without the switch (a conversation) how often
+		// to beat.
+		_ = json.NewEncoder(w).Encode(map[string]any{"state": state, "beat_ms": d.Routing.Presence.TTL().Milliseconds() / 3})
 	}
+}
+
+// loadInbox reads what the inbox shows.
+func loadInbox(ctx context.Context, d Deps, tenantID, agentID string) (InboxView, error) {
+	items, err := d.Store.AgentInbox(ctx, tenantID, agentID)
+	if err != nil {
+		return InboxView{}, err
+	}
+	queues, err := d.Store.AgentQueues(ctx, tenantID, agentID)
+	if err != nil {
+		return InboxView{}, err
+	}
+	return InboxView{Items: items, Queues: queues, Now: time.Now()}, nil
 }

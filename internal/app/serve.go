@@ -118,6 +118,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	reg := metrics.NewRegistry()
 	hub := realtime.NewHub(rdb, cfg.RedisPrefix, d.store, logger, realtime.Options{})
 	processor.Told = hub.Publish
+	fetcher.Told = hub.Publish
 	reg.NewGaugeFunc("switchboard_realtime_connections", "Agent console sockets open on this instance.",
 		func() float64 { return float64(hub.Connections()) })
 	// The Go runtime's own figures, read without stopping the world: what a
@@ -132,6 +133,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		Logger: logger, Secure: cfg.Secure(), Secret: cfg.SecretKey, Pool: d.pool, Redis: rdb, RedisKey: cfg.RedisPrefix,
 		Store: d.store, Hasher: d.hasher, Tenants: d.tenants, Metrics: reg, Assets: assets, Now: time.Now,
 		Numbers: d.numbers, APIKeys: apikey.NewService(d.store), Blobs: blobs, Outbound: outboundSvc, Catalog: catalog,
+		Receipts: outbound.Receipts{Store: d.store, Client: graphFor, Token: d.numbers.AccessToken},
 		Apps: ingest.NewApps(ingest.App{Secret: []byte(cfg.MetaAppSecret), VerifyToken: cfg.MetaVerifyToken},
 			ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, d.numbers.AppSecrets),
 		WebhookStored: processor.Wake,

@@ -23,6 +23,12 @@ const (
 // Valid reports whether r is one of the three roles.
 func (r Role) Valid() bool { return r == RoleOperator || r == RoleAdmin || r == RoleAgent }
 
+// HoldsConversations reports whether users of the role can hold
+// conversations: agents, and administrators, who take conversations over.
+// The router hands out queued conversations only to skillset members, and
+// only agents can be members, so an administrator holds only what it took.
+func (r Role) HoldsConversations() bool { return r == RoleAgent || r == RoleAdmin }
+
 // Tenant status values.
 const (
 	TenantActive    = "active"

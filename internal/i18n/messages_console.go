@@ -26,4 +26,8 @@ var consoleMessages = map[string]entry{
 	"agent.keys.home":               {"Back to my conversations", "Torna alle mie conversazioni"},
 	"agent.keys.help":               {"Show this help", "Mostra questo aiuto"},
 	"agent.keys.dismiss":            {"Close", "Chiudi"},
+
+	"conversation.take_over":  {"Take over (answer it yourself)", "Prendi in carico (rispondi tu)"},
+	"conversation.taken_over": {"The conversation is yours: answer it here.", "La conversazione è tua: rispondi qui."},
+	"nav.my_conversations":    {"My conversations", "Le mie conversazioni"},
 }

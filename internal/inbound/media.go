@@ -36,6 +36,9 @@ type Fetcher struct {
 	// time with jitter.
 	MaxAttempts int
 	Backoff     time.Duration
+	// Told publishes the agent events a stored (or abandoned) file wrote,
+	// after commit, so consoles replace its placeholder.
+	Told func(context.Context, []storage.AgentEvent)
 }
 
 // NewFetcher returns a media fetcher. client picks the Graph API (Meta's or
@@ -81,8 +84,9 @@ func (f *Fetcher) Drain(ctx context.Context) {
 			return
 		}
 		key, mime, size, err := f.fetch(ctx, m, n)
+		var told []storage.AgentEvent
 		if err == nil {
-			err = f.store.MediaStored(ctx, m.TenantID, m.ID, key, mime, size)
+			told, err = f.store.MediaStored(ctx, m.TenantID, m.ID, key, mime, size)
 		}
 		if err != nil {
 			retryAt := time.Time{}
@@ -91,9 +95,13 @@ func (f *Fetcher) Drain(ctx context.Context) {
 				retryAt = time.Now().Add(delay/2 + time.Duration(rand.Int64N(int64(delay/2)+1)))
 			}
 			f.logger.WarnContext(ctx, "media fetch failed", "media_id", m.ID, "attempt", m.Attempts, "error", err, "retry_at", retryAt)
-			if ferr := f.store.MediaFailed(ctx, m.TenantID, m.ID, err.Error(), retryAt); ferr != nil {
+			var ferr error
+			if told, ferr = f.store.MediaFailed(ctx, m.TenantID, m.ID, err.Error(), retryAt); ferr != nil {
 				f.logger.ErrorContext(ctx, "record media failure", "error", ferr)
 			}
+		}
+		if f.Told != nil && len(told) > 0 {
+			f.Told(ctx, told)
 		}
 	}
 }

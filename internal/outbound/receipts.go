@@ -19,8 +19,8 @@ type Receipts struct {
 	Token  func(domain.Number) (string, error)
 }
 
-// MarkRead marks wamid (and every earlier message of the chat) read.
-func (r Receipts) MarkRead(ctx context.Context, tenantID, numberID, wamid string) error {
+// MarkRead marks the messages (and every earlier message of the chat) read.
+func (r Receipts) MarkRead(ctx context.Context, tenantID, numberID string, wamids []string) error {
 	if r.Client == nil {
 		return nil // not wired (a tool without a Graph API)
 	}
@@ -32,8 +32,10 @@ func (r Receipts) MarkRead(ctx context.Context, tenantID, numberID, wamid string
 	if err != nil {
 		return fmt.Errorf("read receipt: token: %w", err)
 	}
-	if err := r.Client(n).MarkRead(ctx, token, n.PhoneNumberID, wamid, false); err != nil {
-		return fmt.Errorf("read receipt: %w", err)
+	for _, wamid := range wamids {
+		if err := r.Client(n).MarkRead(ctx, token, n.PhoneNumberID, wamid, false); err != nil {
+			return fmt.Errorf("read receipt: %w", err)
+		}
 	}
 	return nil
 }

@@ -311,3 +311,29 @@ func TestCloseRefusedWhenTheCustomerWroteMeanwhile(t *testing.T) {
 		t.Fatalf("status %s, want queued", st)
 	}
 }
+
+// An agent the router found without presence when it was built, who then
+// chooses "away", is away to the router: a colleague can transfer a
+// conversation to it (the router once kept it offline, refusing).
+func TestAwayAfterRebuildIsAway(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 30*time.Second)
+	n := e.number()
+	s := e.skillset("Sales")
+	anna, bruno := e.agent("Anna", 5, nil), e.agent("Bruno", 5, nil)
+	e.member(s, anna, 1)
+	e.member(s, bruno, 0)
+	e.link(n, s, 1)
+	e.dispatcher(0)
+	e.available(anna)
+	c := e.arrive(n, 0)
+	e.waitHolder(c, anna) // the router is built, with Bruno offline
+	ctx := context.Background()
+	if err := e.svc.SetAvailability(ctx, e.tenantID, bruno, routing.Away); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.TransferToAgent(ctx, e.tenantID, c, bruno, "test"); err != nil {
+		t.Fatalf("transfer to Bruno, away: %v", err)
+	}
+	e.waitHolder(c, bruno)
+}

@@ -36,13 +36,14 @@ type RefusedError struct{ Reason string }
 
 func (e *RefusedError) Error() string { return e.Reason }
 
-// agent checks that agentID is an active agent of the tenant.
+// agent checks that agentID is an active agent (or administrator: see
+// domain.Role.HoldsConversations) of the tenant.
 func (s *Service) agent(ctx context.Context, tenantID, agentID string) error {
 	if !domain.ValidID(agentID) {
 		return ErrNotAgent
 	}
 	u, err := s.Store.User(ctx, tenantID, agentID)
-	if errors.Is(err, storage.ErrNotFound) || err == nil && (u.Role != domain.RoleAgent || !u.Active) {
+	if errors.Is(err, storage.ErrNotFound) || err == nil && (!u.Role.HoldsConversations() || !u.Active) {
 		return ErrNotAgent
 	}
 	return err

@@ -341,6 +341,11 @@ func (l *tenantLoop) writes(outs []router.Outcome, skillset string) []storage.Ro
 	return ws
 }
 
+// lapsed is what the router was told of an agent found without presence
+// when it was rebuilt: offline, its conversations kept until the grace
+// period ends.
+const lapsed = "lapsed"
+
 // sweep reads every agent's presence and tells the router what changed. An
 // agent whose presence expired takes nothing new at once, and loses its
 // conversations (with requeue_on_offline) only after the grace period, so a
@@ -401,13 +406,16 @@ func (l *tenantLoop) sweep(ctx context.Context) []storage.RoutingWrite {
 			case now.Sub(since) >= l.state.Settings.RequeueGrace:
 				tell(l.r.AgentOffline(now, id))
 				l.applied[id] = Offline
+			case have == lapsed:
 			case have != Away && have != "":
 				tell(l.r.AgentAway(now, id))
 				l.applied[id] = Away
 			case have == "":
 				// Just rebuilt: the router has it offline without requeue;
-				// the grace period decides when its conversations go.
-				l.applied[id] = Away
+				// the grace period decides when its conversations go. Not
+				// "away": an agent who then chooses away must be told to
+				// the router, which still has it offline.
+				l.applied[id] = lapsed
 			}
 			continue
 		}

@@ -51,6 +51,8 @@ type Deps struct {
 	APIKeys  *apikey.Service
 	Outbound *outbound.Service
 	Catalog  *outbound.Catalog
+	// Receipts tells WhatsApp what agents have read.
+	Receipts outbound.Receipts
 	Blobs    blob.Store
 	// Apps resolves the Meta app a webhook URL names.
 	Apps ingest.Apps
@@ -114,12 +116,16 @@ func language(cookies httpx.Cookies) func(http.Handler) http.Handler {
 }
 
 // limitBody caps request bodies so a huge form cannot exhaust memory. The
-// simulator's attachments are the one place a page takes files.
+// simulator's attachments and the files agents attach are the places a page
+// takes files.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(maxFormBytes)
 		if strings.HasPrefix(r.URL.Path, "/simulator/") {
 			limit = simulator.MaxUpload + 1<<20
+		}
+		if strings.HasPrefix(r.URL.Path, "/agent/conversations/") && strings.HasSuffix(r.URL.Path, "/media") {
+			limit = outbound.MaxUpload + 1<<20
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)

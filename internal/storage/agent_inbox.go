@@ -95,10 +95,13 @@ func (s *Store) AgentQueues(ctx context.Context, tenantID, agentID string) ([]Qu
 }
 
 // ReadReceipt is what to tell WhatsApp after an agent read a conversation:
-// the latest customer message newly read (Meta marks it and every earlier
-// one read), on the conversation's number.
+// the latest customer messages newly read, on the conversation's number.
+// Meta marks a message and every earlier one read; WhatsApp's timestamps
+// have one-second resolution, so every message of the newest second is
+// named (which of them is last is WhatsApp's to know).
 type ReadReceipt struct {
-	NumberID, WAMID string
+	NumberID string
+	WAMIDs   []string
 }
 
 // MarkRead records that the conversation's holder has read every message
@@ -122,13 +125,15 @@ func (s *Store) MarkRead(ctx context.Context, tenantID, conversationID string) (
 			tenantID, conversationID, top); err != nil {
 			return err
 		}
-		err = tx.QueryRow(ctx, `SELECT m.wamid FROM messages m
-			WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.direction = 'inbound' AND m.seq > $3 AND m.seq <= $4
-			ORDER BY m.wa_timestamp DESC, m.seq DESC LIMIT 1`, tenantID, conversationID, before, top).Scan(&r.WAMID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil // only our own messages were new
+		rows, err := tx.Query(ctx, `WITH fresh AS (SELECT m.wamid, m.wa_timestamp FROM messages m
+				WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.direction = 'inbound' AND m.seq > $3 AND m.seq <= $4)
+			SELECT wamid FROM fresh WHERE wa_timestamp = (SELECT max(wa_timestamp) FROM fresh) LIMIT 100`,
+			tenantID, conversationID, before, top)
+		if err != nil {
+			return err
 		}
-		ok = err == nil
+		r.WAMIDs, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		ok = len(r.WAMIDs) > 0 // none: only our own messages were new
 		return err
 	})
 	return r, ok, err

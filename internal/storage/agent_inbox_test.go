@@ -73,7 +73,7 @@ func TestInboxUnreadHistoryAndQueues(t *testing.T) {
 	}
 
 	r, ok, err := st.MarkRead(ctx, tenantID, conv)
-	if err != nil || !ok || r.WAMID != "wamid.inbound.59" || r.NumberID != number {
+	if err != nil || !ok || len(r.WAMIDs) != 1 || r.WAMIDs[0] != "wamid.inbound.59" || r.NumberID != number {
 		t.Fatalf("MarkRead = %+v %v %v, want the newest customer message in WhatsApp's order", r, ok, err)
 	}
 	if _, ok, err := st.MarkRead(ctx, tenantID, conv); err != nil || ok {

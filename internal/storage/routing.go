@@ -125,17 +125,25 @@ func (s *Store) LoadRouting(ctx context.Context, tenantID string) (RoutingState,
 }
 
 func loadRoutingConfig(ctx context.Context, tx pgx.Tx, tenantID string, st *RoutingState) error {
-	rows, err := tx.Query(ctx, `SELECT id, CASE WHEN name <> '' THEN name ELSE email END, coalesce(capacity, $2), last_assigned_at
-		FROM users WHERE tenant_id = $1 AND role = 'agent' AND active ORDER BY id`, tenantID, st.Settings.DefaultCapacity)
+	// Administrators are in the router so that they can take conversations
+	// over (a direct transfer), but never members: the queue is for agents.
+	rows, err := tx.Query(ctx, `SELECT id, CASE WHEN name <> '' THEN name ELSE email END, coalesce(capacity, $2), last_assigned_at,
+			role = 'agent'
+		FROM users WHERE tenant_id = $1 AND role IN ('agent', 'admin') AND active ORDER BY id`, tenantID, st.Settings.DefaultCapacity)
 	if err != nil {
 		return err
 	}
+	agents := map[string]bool{} // active agents: who may be a skillset member
 	for rows.Next() {
 		var a router.Agent
 		var name string
 		var last *time.Time
-		if err := rows.Scan(&a.ID, &name, &a.Capacity, &last); err != nil {
+		var isAgent bool
+		if err := rows.Scan(&a.ID, &name, &a.Capacity, &last, &isAgent); err != nil {
 			return err
+		}
+		if isAgent {
+			agents[a.ID] = true
 		}
 		if last != nil {
 			a.LastAssignedAt = *last
@@ -145,10 +153,6 @@ func loadRoutingConfig(ctx context.Context, tx pgx.Tx, tenantID string, st *Rout
 	}
 	if err := rows.Err(); err != nil {
 		return err
-	}
-	agents := make(map[string]bool, len(st.Config.Agents))
-	for _, a := range st.Config.Agents {
-		agents[a.ID] = true
 	}
 
 	rows, err = tx.Query(ctx, `SELECT s.id, s.name, m.user_id, coalesce(m.priority, 0)

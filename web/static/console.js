@@ -29,9 +29,24 @@ function csrf() {
   return field ? field.value : "";
 }
 
+// The messages box is re-rendered from the oldest message it shows, so the
+// history the agent scrolled back to stays; it follows the newest message
+// only when the agent was already at the bottom.
+function liveUrl(box) {
+  if (box !== messages) return box.dataset.liveUrl;
+  const oldest = box.querySelector("[data-message]");
+  return oldest ? box.dataset.liveUrl + "?from=" + encodeURIComponent(oldest.dataset.message) : box.dataset.liveUrl;
+}
+
+function atBottom(box) {
+  return box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+}
+
 async function refresh(box) {
   if (!box) return;
-  const res = await fetch(box.dataset.liveUrl, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } });
+  const follow = box === messages && (atBottom(box) || box.dataset.follow === "1");
+  box.dataset.follow = "";
+  const res = await fetch(liveUrl(box), { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } });
   if (res.status === 403 && box === messages) {
     takenAway();
     return;
@@ -44,7 +59,7 @@ async function refresh(box) {
   // Our own server-rendered, escaped templates.
   box.innerHTML = await res.text();
   box.dataset.refreshedAt = String(Date.now());
-  if (box === messages) box.scrollTop = box.scrollHeight;
+  if (follow) box.scrollTop = box.scrollHeight;
   document.dispatchEvent(new CustomEvent("sb:rendered", { detail: box.id }));
 }
 
@@ -75,7 +90,11 @@ document.addEventListener("sb:refresh", (ev) => {
   if (ev.detail === "messages") touch(messages);
   if (ev.detail === "inbox") touch(inbox);
 });
-document.addEventListener("sb:sent", () => touch(messages));
+// What the agent sent is followed to the bottom.
+document.addEventListener("sb:sent", () => {
+  if (messages) messages.dataset.follow = "1";
+  touch(messages);
+});
 
 function onEvent(e) {
   lastSeq = e.seq;
@@ -166,6 +185,7 @@ if (composer) {
       const answer = await res.json().catch(() => ({}));
       if (res.ok) {
         text.value = "";
+        messages.dataset.follow = "1";
         touch(messages);
       } else {
         error.textContent = answer.error || String(res.status);
@@ -183,4 +203,6 @@ if (composer) {
 }
 
 if (messages) messages.scrollTop = messages.scrollHeight;
+// The conversation page's list of conversations is filled after load.
+if (inbox && !inbox.firstElementChild) touch(inbox);
 connect();

@@ -105,7 +105,8 @@ document.addEventListener("sb:event", (ev) => {
     if (away) away.hidden = true;
   }
   if (e.kind === "closed" || e.kind === "transferred_out" || e.kind === "requeued") {
-    if (actions) actions.querySelectorAll("button, select, textarea").forEach((el) => { el.disabled = true; });
+    // Nothing more to do here: the actions and the note form are spent.
+    document.querySelectorAll("form[data-desk] :is(button, select, textarea)").forEach((el) => { el.disabled = true; });
   }
 });
 

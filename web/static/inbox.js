@@ -62,13 +62,16 @@ function beep() {
   } catch (_) { /* no audio here: the title still counts */ }
 }
 
-// tell notifies of "assigned" or "message"; body.dataset.notified counts
-// them (what the page told the agent, whatever the browser allowed).
+// tell notifies of "assigned" or "message"; body.dataset.notices lists
+// them (what the page told the agent, whatever the browser allowed). A
+// conversation assigned with its first message makes one sound, not two.
+let lastSound = 0;
 function tell(what) {
-  document.body.dataset.notified = String(Number(document.body.dataset.notified || 0) + 1);
-  document.body.dataset.lastNotice = what;
+  const d = document.body.dataset;
+  d.notices = d.notices ? d.notices + "," + what : what;
   if (!enabled()) return;
-  beep();
+  if (Date.now() - lastSound > 1500) beep();
+  lastSound = Date.now();
   const text = words ? words.dataset[what] : what;
   if ((document.hidden || !document.hasFocus()) && "Notification" in window && Notification.permission === "granted") {
     const n = new Notification(text, { tag: "switchboard-" + what });
@@ -94,7 +97,7 @@ function countdown() {
       el.removeAttribute("data-expires");
       continue;
     }
-    const m = Math.round(left / 60000);
+    const m = Math.floor(left / 60000);
     el.textContent = (el.dataset.label || "%s").replace("%s", Math.floor(m / 60) + "h " + String(m % 60).padStart(2, "0") + "m");
     el.classList.toggle("inbox-window-short", left < 3600000);
   }
@@ -115,7 +118,7 @@ function markReadSoon() {
 }
 
 async function markRead() {
-  if (document.hidden || !document.hasFocus()) return; // read when they come back
+  if (document.hidden) return; // read when the tab is shown again
   const field = document.querySelector('input[name="csrf_token"]');
   try {
     const res = await fetch("/agent/conversations/" + current + "/read", {

@@ -4,8 +4,18 @@
 // slept) is restored. Closing the page stops the beats, and the router sees
 // the agent offline once the TTL runs out (and re-routes its conversations
 // after the tenant's grace period). When the agent signed off elsewhere,
-// the page says so. Written for Switchboard; no dependencies.
+// the page says so. Pages without the switch (an open conversation) beat
+// too, with the state the agent last chose on the home page (kept in
+// localStorage), at the pace the server answers. Written for Switchboard;
+// no dependencies.
 const box = document.getElementById("presence");
+if (box && box.dataset.state) localStorage.setItem("sb.presence", box.dataset.state);
+
+function shown() {
+  return box ? box.dataset.state || "" : localStorage.getItem("sb.presence") || "";
+}
+
+let every = box ? Math.max(1000, Number(box.dataset.beatMs) || 10000) : 10000;
 
 function csrf() {
   const field = document.querySelector('input[name="csrf_token"]');
@@ -18,7 +28,7 @@ async function beat() {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
-      body: new URLSearchParams({ state: box.dataset.state || "" }),
+      body: new URLSearchParams({ state: shown() }),
       cache: "no-store",
     });
     if (res.redirected || res.status === 401 || res.status === 403) {
@@ -27,6 +37,9 @@ async function beat() {
     }
     if (!res.ok) return;
     const body = await res.json();
+    if (body.beat_ms > 0) every = Math.max(1000, body.beat_ms);
+    document.body.dataset.beatAt = String(Date.now());
+    if (!box) return;
     box.dataset.beatAt = String(Date.now());
     if (body.state === "offline" && box.dataset.state && box.dataset.state !== "offline") {
       box.querySelector('[data-testid="presence-note"]').textContent = box.dataset.lapsed;
@@ -36,8 +49,8 @@ async function beat() {
   }
 }
 
-if (box) {
-  const every = Math.max(1000, Number(box.dataset.beatMs) || 10000);
-  beat();
-  window.setInterval(beat, every);
+async function loop() {
+  await beat();
+  window.setTimeout(loop, every);
 }
+loop();

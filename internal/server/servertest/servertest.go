@@ -179,6 +179,7 @@ func New(t testing.TB, opts ...Options) *App {
 		Assets: assets, Now: clock.Now, Numbers: numbers, APIKeys: a.APIKeys, Blobs: blobs, Apps: apps, Outbound: outboundSvc,
 		WebhookStored: processor.Wake, NumberAdded: sb.Register, Sandbox: sb, Catalog: catalog, Routing: a.Routing,
 		Hub: a.Hub, Origin: self,
+		Receipts: outbound.Receipts{Store: db.Store, Client: func(domain.Number) *graph.Client { return sandboxGraph }, Token: numbers.AccessToken},
 	})
 	srv.Config.Handler = h
 	srv.Start()
@@ -194,6 +195,7 @@ func New(t testing.TB, opts ...Options) *App {
 		// sandbox for sandbox numbers (these tests connect no live number).
 		fetcher := inbound.NewFetcher(db.Store, blobs, logger, func(domain.Number) *graph.Client { return sandboxGraph }, numbers.AccessToken)
 		processor.MediaQueued = fetcher.Wake
+		fetcher.Told = a.Hub.Publish
 		sender := outbound.NewSender(db.Store, outbound.GraphTransport{Client: func(domain.Number) *graph.Client { return sandboxGraph }},
 			blobs, numbers.AccessToken, logger, 0, 0)
 		sender.ApplyStatuses = inbound.ApplyRecordedStatuses
@@ -222,6 +224,10 @@ func New(t testing.TB, opts ...Options) *App {
 
 // The test deployment's secrets.
 var secretKey = []byte("test-secret-key-of-at-least-32-bytes!")
+
+// SecretKey is the test deployment's SECRET_KEY, for tools that derive what
+// its pages carry (the load generator computes CSRF tokens from it).
+func SecretKey() []byte { return secretKey }
 
 // MetaAppSecret and MetaVerifyToken are the platform app's, in tests.
 const (

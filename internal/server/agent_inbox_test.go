@@ -1,0 +1,180 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"switchboard/internal/number"
+	"switchboard/internal/server/browsertest"
+	"switchboard/internal/server/servertest"
+	"switchboard/internal/storage"
+	"switchboard/internal/storage/storagetest"
+	"switchboard/internal/whatsapp/fakemeta"
+)
+
+// TestBrowserAgentInboxKeysAndHistory is the agent's day around one
+// conversation: unread counts in the inbox and the tab title; opening the
+// conversation shows the newest messages and marks them read (the customer's
+// WhatsApp shows them read); scrolling back loads the older ones, each once;
+// a second customer is announced (notification count) and reached with the
+// keyboard; the help overlay opens with "?"; on a phone-sized screen the
+// page fits its width and the composer is there.
+func TestBrowserAgentInboxKeysAndHistory(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, servertest.Options{RunWorkers: true, RoutingSweep: 100 * time.Millisecond})
+	bg := context.Background()
+	st, tenantID, agent := app.DB.Store, app.F.A.ID, app.F.A.Agent
+	actor := storage.Actor{Email: "test"}
+	sales, err := st.CreateSkillset(bg, tenantID, actor, "Sales")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetSkillsetMember(bg, tenantID, actor, sales, agent.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	n, err := app.Numbers.Add(bg, actor, number.AddInput{TenantID: tenantID, Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Sandbox.Register(n)
+	if err := st.LinkNumberSkillset(bg, tenantID, actor, n.ID, sales, 1); err != nil {
+		t.Fatal(err)
+	}
+	const marta, luca = "393471112233", "393475556677"
+	writes := func(from, name, text string) {
+		t.Helper()
+		if _, err := app.Sandbox.Fake.CustomerSends(bg, n.PhoneNumberID, fakemeta.InboundMessage{From: from, ProfileName: name, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ctx := browsertest.New(t)
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if err := chromedp.Do(wctx, steps...); err != nil {
+			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, tail(app.Logs.String()))
+		}
+	}
+	const texts = `[...document.querySelectorAll('[data-testid=message-text]')].map(e => e.textContent)`
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	waitFor := func(what, js, want string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			got := eval(js)
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: got %q, want %q; messages shown: %s\n%s", what, got, want, eval(`JSON.stringify(`+texts+`)`), tail(app.Logs.String()))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	do("sign in and be available",
+		chromedp.Navigate(app.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), agent.Email),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
+		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=agent-home]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=set-available]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
+
+	// 55 messages from Marta: the inbox counts them unread, live, and so
+	// does the tab title.
+	for i := 0; i < 55; i++ {
+		writes(marta, "Marta", fmt.Sprintf("m%02d", i))
+	}
+	waitFor("unread badge", `(document.querySelector('[data-testid=inbox-unread]') || {}).textContent || ""`, "55")
+	if title := eval(`document.title`); !strings.HasPrefix(title, "(55) ") {
+		t.Fatalf("tab title %q does not count the unread messages", title)
+	}
+	if w := eval(`document.querySelector('[data-testid=inbox-window]').textContent`); !strings.Contains(w, "23h") {
+		t.Fatalf("the window's remaining time reads %q", w)
+	}
+
+	// Opening it shows the newest 50 and marks everything read, here and on
+	// the customer's phone.
+	do("open the conversation", chromedp.Click(chromedp.CSS(`[data-testid=inbox-open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#inbox-live [data-testid=inbox-row]`)))
+	// The customer's messages share WhatsApp seconds, so their order among
+	// the same second is the order they were processed: compare sets.
+	distinct := `String(new Set(` + texts + `).size)`
+	waitFor("the newest page", texts+`.length + " " + `+distinct, "50 50")
+	waitFor("read: no unread badge", `String(document.querySelectorAll('[data-testid=inbox-unread]').length)`, "0")
+	waitFor("read: the title", `document.title.startsWith("(") ? document.title : "plain"`, "plain")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		evs := app.Sandbox.Fake.Conversation(n.PhoneNumberID, marta)
+		read := 0
+		for _, ev := range evs {
+			if ev.Direction == fakemeta.Inbound && ev.Status == "read" {
+				read++
+			}
+		}
+		if read == 55 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the customer's WhatsApp shows %d of 55 messages read", read)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Scrolling back loads the five older ones above, once each.
+	do("scroll to the top", chromedp.Evaluate[chromedp.Void](`document.getElementById('messages').scrollTop = 0`))
+	waitFor("older history", texts+`.length + " " + `+distinct, "55 55")
+	// A new message while scrolled back re-renders without dropping them.
+	writes(marta, "Marta", "ci sei?")
+	waitFor("new message kept with history", texts+`.length + " " + `+distinct+` + " " + `+texts+`.at(-1)`, "56 56 ci sei?")
+
+	// Luca writes: the agent is told, and his conversation is one key away.
+	eval(`(document.body.dataset.notices = "", "")`)
+	writes(luca, "Luca", "Salve")
+	waitFor("two conversations in the list", `String(document.querySelectorAll('#inbox-live [data-testid=inbox-row]').length)`, "2")
+	waitFor("the agent was told", `document.body.dataset.notices.split(",").includes("assigned") ? "told" : document.body.dataset.notices`, "told")
+	// j goes down the list, k up: from whichever end this one is at.
+	here := eval(`location.pathname`)
+	away, back := "j", "k"
+	if eval(`String([...document.querySelectorAll('#inbox-live [data-testid=inbox-row]')].findIndex(r => r.classList.contains('inbox-current')))`) == "1" {
+		away, back = "k", "j"
+	}
+	do(away+" goes to the other conversation", chromedp.Evaluate[chromedp.Void](`document.activeElement && document.activeElement.blur()`),
+		chromedp.KeyEvent(away))
+	waitFor("moved", `location.pathname !== "`+here+`" ? "moved" : "same"`, "moved")
+	do("the other conversation", chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#inbox-live .inbox-current`)))
+	do(back+" goes back", chromedp.KeyEvent(back))
+	waitFor("back", `location.pathname`, here)
+	do("? opens the help", chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)), chromedp.KeyEvent("?"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=keys-help][open]`)))
+	do("r focuses the composer", chromedp.Click(chromedp.CSS(`[data-testid=keys-help-close]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`[data-testid=keys-help][open]`)), chromedp.KeyEvent("r"))
+	waitFor("composer focused", `document.activeElement.dataset.testid || document.activeElement.tagName`, "composer-text")
+
+	// A phone-sized screen: one column, nothing wider than the screen.
+	do("narrow screen", chromedp.EmulateViewport(390, 844), chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=composer-text]`)))
+	if w := eval(`document.documentElement.scrollWidth + " in " + document.documentElement.clientWidth`); w != "375 in 375" {
+		t.Fatalf("on a 390-px screen (375 inside the scroll bar) the page is %s px wide", w)
+	}
+}
