@@ -120,8 +120,11 @@ func TestAgentMessageListShowsEveryType(t *testing.T) {
 	}
 	eventually("every message in the list, the reaction on its message", func() bool {
 		page = c.Get("/agent/conversations/" + conv + "/messages")
+		// Webhooks may be applied in any order: wait for all of them.
 		return page.Status == 200 && item(`[data-type=unsupported]`).Length() == 1 && withText("Come dicevo").Length() == 1 &&
-			item(`[data-type=interactive][data-direction=outbound] [data-testid=reaction]`).Length() == 1
+			item(`[data-type=interactive][data-direction=outbound] [data-testid=reaction]`).Length() == 1 &&
+			item(`[data-type=location]`).Length() == 1 && item(`[data-type=contacts]`).Length() == 1 &&
+			item(`[data-type=interactive][data-direction=inbound]`).Length() == 1 && withText("Guarda qui").Length() == 1
 	})
 
 	loc := item(`[data-type=location]`)
