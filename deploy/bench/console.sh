@@ -157,7 +157,7 @@ if [[ $PHASES == *latency* ]]; then
   MISSING=$(json_num "$F" events_missing)
   P99_MET=$(awk -v p="$P99" -v g="$P99_GOAL_MS" -v a="$ACH" -v r="$RATE" -v m="$MISSING" \
     'BEGIN { print (a < 0.98 * r ? "not at the rate" : (m > 0 ? "events missing" : (p < g ? "yes" : "no"))) }')
-  printf '%-58s p99 %s ms at %s/s (goal < %s ms: %s)\n' "webhook POST → event on the agent's socket" "$P99" "$ACH" "$P99_GOAL_MS" "$P99_MET"
+  printf '%-58s p99 %.1f ms at %.1f/s (goal < %s ms: %s)\n' "webhook POST → event on the agent's socket" "$P99" "$ACH" "$P99_GOAL_MS" "$P99_MET"
   GOALS+="${GOALS:+, }\"p99_lt_${P99_GOAL_MS}ms\": \"$P99_MET\""
 fi
 echo

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"switchboard/internal/httpx"
 	"switchboard/internal/storage"
 )
 
@@ -30,6 +31,8 @@ type Conn struct {
 	ws       *websocket.Conn
 	tenantID string
 	agentID  string
+	// requestID is the upgrade request's, for the socket's log lines.
+	requestID string
 
 	hints  chan *storage.AgentEvent // shared, read-only: one per event for all of an agent's tabs
 	done   chan struct{}
@@ -72,12 +75,12 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, tenantID, agentID st
 	if err != nil {
 		return // the upgrader answered the client
 	}
-	c := &Conn{hub: h, ws: ws, tenantID: tenantID, agentID: agentID,
+	c := &Conn{hub: h, ws: ws, tenantID: tenantID, agentID: agentID, requestID: httpx.RequestID(r.Context()),
 		hints: make(chan *storage.AgentEvent, h.opt.Queue), done: make(chan struct{})}
 	ws.SetReadLimit(maxFrame)
-	// The request's context ends with this handler; its values (the
-	// request id in logs) are kept.
-	go c.run(context.WithoutCancel(r.Context()))
+	// The request's context ends with this handler, and its values would
+	// keep the request's middleware state alive: only its id is kept.
+	go c.run(context.Background())
 }
 
 // offer hands the connection a hint without waiting; a connection whose
@@ -125,9 +128,12 @@ func (c *Conn) ping() error {
 	return c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.hub.opt.WriteWait))
 }
 
+// run opens the socket's session: hello, subscription, replay. The socket's
+// idle life then runs on two fresh goroutines (readLoop, pump), so that this
+// one's stack, grown by Redis and Postgres calls, is freed rather than kept
+// by every idle tab until a GC shrinks it.
 func (c *Conn) run(ctx context.Context) {
 	h := c.hub
-	defer c.closeWith(websocket.CloseNormalClosure, "")
 	// The client speaks first: hello with the last event number it saw.
 	_ = c.ws.SetReadDeadline(time.Now().Add(h.opt.HelloWait))
 	hello, err := c.read()
@@ -140,19 +146,23 @@ func (c *Conn) run(ctx context.Context) {
 		c.closeWith(closeRestart, "server restarting")
 		return
 	}
-	defer h.remove(c)
 	// Subscribed before reading Postgres: whatever commits from now on
 	// arrives as a hint, and hints at or below last are ignored.
 	last, err := c.start(ctx, hello.LastSeq)
 	if err != nil {
-		h.log.WarnContext(ctx, "realtime: start", "error", err)
+		h.log.WarnContext(ctx, "realtime: start", "request_id", c.requestID, "error", err)
+		h.remove(c)
 		c.closeWith(websocket.CloseInternalServerErr, "try again")
 		return
 	}
 	_ = c.ws.SetReadDeadline(time.Now().Add(h.opt.PongWait))
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(time.Now().Add(h.opt.PongWait)) })
 	go c.readLoop()
-	c.pump(ctx, last)
+	go func() {
+		defer c.closeWith(websocket.CloseNormalClosure, "")
+		defer h.remove(c)
+		c.pump(ctx, last)
+	}()
 }
 
 func (c *Conn) read() (clientFrame, error) {
@@ -224,7 +234,7 @@ func (c *Conn) start(ctx context.Context, lastSeen *int64) (int64, error) {
 // catchUp sends the events after last from Postgres.
 func (c *Conn) catchUp(ctx context.Context, last int64) (int64, error) {
 	for {
-		evs, err := c.hub.events.AgentEventsSince(ctx, c.tenantID, c.agentID, last, 200)
+		evs, err := c.since(ctx, last)
 		if err != nil {
 			return last, err
 		}
@@ -238,6 +248,23 @@ func (c *Conn) catchUp(ctx context.Context, last int64) (int64, error) {
 			return last, nil
 		}
 	}
+}
+
+// since reads the events after last on a short-lived goroutine: pgx's calls
+// grow a stack by several KB, which the pump's goroutine, idle most of its
+// life, would otherwise keep.
+func (c *Conn) since(ctx context.Context, last int64) ([]storage.AgentEvent, error) {
+	type result struct {
+		evs []storage.AgentEvent
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		evs, err := c.hub.events.AgentEventsSince(ctx, c.tenantID, c.agentID, last, 200)
+		done <- result{evs, err}
+	}()
+	r := <-done
+	return r.evs, r.err
 }
 
 // pump sends hints in order: the next number goes out as it is; a gap (a
