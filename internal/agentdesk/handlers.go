@@ -51,6 +51,13 @@ func handleAvailability(d Deps) http.HandlerFunc {
 			d.Unavailable(w, r, "set availability", err)
 			return
 		}
+		if r.Header.Get("Accept") == "application/json" {
+			// The switch beside a conversation (presence.js): no page to
+			// go back to, no flash for the next one.
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]string{"state": state})
+			return
+		}
 		ui.SetFlash(w, d.Cookies, "success", "agent.state_set."+state, "")
 		http.Redirect(w, r, "/agent/", http.StatusSeeOther)
 	}

@@ -171,6 +171,14 @@ func TestBrowserAgentInboxKeysAndHistory(t *testing.T) {
 		chromedp.WaitNotPresent(chromedp.CSS(`[data-testid=keys-help][open]`)), chromedp.KeyEvent("r"))
 	waitFor("composer focused", `document.activeElement.dataset.testid || document.activeElement.tagName`, "composer-text")
 
+	// Beside a conversation, the agent switches to away; the router hears it.
+	do("the switch beside the conversation", chromedp.WaitVisible(chromedp.CSS(`[data-testid=console-presence][data-state=available]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=console-set-away]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=console-presence][data-state=away]`)))
+	if states, err := app.Routing.Availability(bg, tenantID, []string{agent.ID}); err != nil || states[agent.ID] != "away" {
+		t.Fatalf("after the switch the agent is %q to the router (%v), want away", states[agent.ID], err)
+	}
+
 	// A phone-sized screen: one column, nothing wider than the screen.
 	do("narrow screen", chromedp.EmulateViewport(390, 844), chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=composer-text]`)))

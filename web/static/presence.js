@@ -38,6 +38,7 @@ async function beat() {
     if (!res.ok) return;
     const body = await res.json();
     if (body.beat_ms > 0) every = Math.max(1000, body.beat_ms);
+    showMini(body.state);
     document.body.dataset.beatAt = String(Date.now());
     if (!box) return;
     box.dataset.beatAt = String(Date.now());
@@ -47,6 +48,36 @@ async function beat() {
   } catch (_) {
     // Network trouble: the next beat tries again.
   }
+}
+
+// The small switch beside a conversation (the home page has the big one).
+const mini = box ? null : document.getElementById("console-presence");
+
+function showMini(state) {
+  if (!mini || !state) return;
+  mini.hidden = false;
+  mini.dataset.state = state;
+  const key = "label" + state.charAt(0).toUpperCase() + state.slice(1);
+  mini.querySelector("strong").textContent = mini.dataset[key] || state;
+  for (const b of mini.querySelectorAll("[data-set-state]")) b.disabled = b.dataset.setState === state;
+}
+
+if (mini) {
+  mini.addEventListener("click", async (ev) => {
+    const b = ev.target.closest("[data-set-state]");
+    if (!b) return;
+    try {
+      const res = await fetch("/agent/availability", {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
+        body: new URLSearchParams({ state: b.dataset.setState }),
+      });
+      if (!res.ok) return;
+      const body = await res.json();
+      localStorage.setItem("sb.presence", body.state);
+      showMini(body.state);
+    } catch (_) { /* the next beat shows the state */ }
+  });
 }
 
 async function loop() {
