@@ -27,6 +27,19 @@ func byWAMID(msgs []domain.Message) map[string]domain.Message {
 	return out
 }
 
+// ourReactions are the business's own reactions (sent through the API), by
+// the wamid they react to: the latest wins and an empty one removes it, as
+// on WhatsApp. (A customer's reaction is kept on its message by inbound.)
+func ourReactions(msgs []domain.Message) map[string]string {
+	out := map[string]string{}
+	for _, m := range msgs {
+		if m.Type == "reaction" && m.Direction == "outbound" && m.ContextWAMID != "" && m.Status != "failed" {
+			out[m.ContextWAMID] = m.Text
+		}
+	}
+	return out
+}
+
 // shown reports whether a message has its own place in the list: a
 // reaction is shown on the message it reacts to instead (messages.reaction).
 func shown(m domain.Message) bool { return m.Type != "reaction" }

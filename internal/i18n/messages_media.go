@@ -51,6 +51,7 @@ var mediaMessages = map[string]entry{
 	"agent.msg.from_ad":              {"From an ad: %s", "Da un annuncio: %s"},
 	"agent.msg.quote_missing":        {"Reply to an earlier message", "Risposta a un messaggio precedente"},
 	"agent.msg.reaction":             {"The customer's reaction", "La reazione del cliente"},
+	"agent.msg.our_reaction":         {"Our reaction", "La nostra reazione"},
 	"agent.msg.template":             {"Template", "Modello"},
 	"agent.msg.unsupported":          {"WhatsApp could not show this message", "WhatsApp non può mostrare questo messaggio"},
 

@@ -98,6 +98,11 @@ func TestAgentMessageListShowsEveryType(t *testing.T) {
 	sends(fakemeta.InboundMessage{Text: "Guarda qui", Forwarded: true})
 	sends(fakemeta.InboundMessage{Text: "Come dicevo", ReplyTo: first})
 	sends(fakemeta.InboundMessage{Type: "reaction", Reaction: &fakemeta.Reaction{MessageID: offer, Emoji: "👍"}})
+	// The business reacts to the customer's first message (through the API's
+	// pipeline): shown on that message too.
+	if _, err := app.Outbound.Reply(bg, tenantID, agent.ID, conv, outbound.Content{Type: outbound.TypeReaction, ReactTo: first, Emoji: "❤️"}, ""); err != nil {
+		t.Fatal(err)
+	}
 	// An unsupported message, as inbound stores it (the fake's customer
 	// cannot send one).
 	if err := st.InTenant(bg, tenantID, func(tx pgx.Tx) error {
@@ -151,6 +156,9 @@ func TestAgentMessageListShowsEveryType(t *testing.T) {
 	}
 	if r := item(`[data-type=interactive][data-direction=outbound] [data-testid=reaction]`).Text(); r != "👍" {
 		t.Errorf("reaction %q", r)
+	}
+	if r := withText("Ciao").Find(`[data-testid=reaction-ours]`).Text(); r != "❤️" {
+		t.Errorf("our reaction on the customer's message: %q", r)
 	}
 	if item(`[data-type=reaction]`).Length() != 0 {
 		t.Error("a reaction is shown as a message of its own")
