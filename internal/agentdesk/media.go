@@ -160,7 +160,9 @@ func handleUpload(d Deps) http.HandlerFunc {
 			content.Filename = media.Filename // the name the customer sees
 		}
 		m, err := d.Outbound.Reply(ctx, p.TenantID, p.UserID, c.ID, content, r.PostFormValue("idempotency_key"))
-		if err != nil {
+		// Refused, or a retry answered with the message its first try sent
+		// (which carries that try's file): this copy is not used.
+		if err != nil || m.MediaID != media.ID {
 			if derr := outbound.DiscardMedia(context.WithoutCancel(ctx), d.Store, d.Blobs, media); derr != nil {
 				d.Logger.WarnContext(ctx, "discard refused attachment", "media_id", media.ID, "error", derr)
 			}

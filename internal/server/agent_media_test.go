@@ -303,8 +303,9 @@ func TestBrowserAgentMediaBothWays(t *testing.T) {
 // (403), an unknown one is 404, a wrong kind, a forbidden type, a file too
 // large, a quote from another conversation and a caption under audio are
 // refused with a clear message, and none of them stores a file; a photo to
-// the agent's own conversation is queued as an image; with the window
-// closed the same photo is refused and its file removed again.
+// the agent's own conversation is queued as an image, once however often it
+// is retried; with the window closed the same photo is refused and its file
+// removed again.
 func TestAgentMediaUploadRefusals(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t)
@@ -406,9 +407,18 @@ func TestAgentMediaUploadRefusals(t *testing.T) {
 		t.Fatalf("refused uploads stored %d files", got)
 	}
 
-	status, answer := upload(mine, url.Values{"kind": {"image"}, "caption": {"Ecco"}}, "foto.png", "image/png", photo)
+	sent := url.Values{"kind": {"image"}, "caption": {"Ecco"}, "idempotency_key": {"photo-1"}}
+	status, answer := upload(mine, sent, "foto.png", "image/png", photo)
 	if status != http.StatusOK || answer["ok"] != true {
 		t.Fatalf("a photo to my conversation: %d %v", status, answer)
+	}
+	// The same upload again (a retry after a lost answer): the same
+	// message, and its second copy of the file is not kept.
+	if status, again := upload(mine, sent, "foto.png", "image/png", photo); status != http.StatusOK || again["message_id"] != answer["message_id"] {
+		t.Fatalf("a retried upload: %d %v, want the message %v", status, again, answer["message_id"])
+	}
+	if got := media(); got != 1 {
+		t.Fatalf("after a retried upload %d files are kept, want 1", got)
 	}
 	m, err := st.Message(bg, tenantID, answer["message_id"].(string))
 	if err != nil {

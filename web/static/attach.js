@@ -273,4 +273,8 @@ if (quote && composer && messages) {
   document.addEventListener("sb:rendered", (ev) => {
     if (ev.detail === "messages") sentWith = null;
   });
+  // When the window closes the composer goes (window.js): so does the
+  // quote, since a template is sent without one.
+  new MutationObserver(() => { if (composer.hidden) clearQuote(); })
+    .observe(composer, { attributes: true, attributeFilter: ["hidden"] });
 }
