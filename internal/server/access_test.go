@@ -17,7 +17,7 @@ func TestRolesReachOnlyTheirPages(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t)
 	forbidden := map[string][]string{
-		app.F.A.Agent.Email:  {"/admin", "/admin/users", "/operator/tenants", "/operator/plans"},
+		app.F.A.Agent.Email: {"/admin", "/admin/users", "/operator/tenants", "/operator/plans"},
 		// Administrators may enter /agent: they answer there what they take over.
 		app.F.A.Admin.Email:  {"/operator/tenants", "/operator/plans"},
 		app.F.Operator.Email: {"/admin", "/agent"},
