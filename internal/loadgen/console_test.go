@@ -81,8 +81,8 @@ func TestLoadgenConsoleLatencyEndToEnd(t *testing.T) {
 	if l == nil || l.Sent != 40 || l.Codes["200"] != l.Sent || l.Errors != 0 || l.Skipped != 0 {
 		t.Fatalf("webhooks: %+v", l)
 	}
-	if l.Received != l.Sent || l.Missing != 0 || l.EndToEnd.Count != l.Sent || l.SocketsClosed != 0 {
-		t.Fatalf("events: received %d of %d (missing %d, closed %d)", l.Received, l.Sent, l.Missing, l.SocketsClosed)
+	if l.Received != l.Sent || l.NotArrived != 0 || l.EndToEnd.Count != l.Sent || l.SocketsClosed != 0 {
+		t.Fatalf("events: received %d of %d (not arrived %d, closed %d)", l.Received, l.Sent, l.NotArrived, l.SocketsClosed)
 	}
 	if l.EndToEnd.P50MS <= 0 || l.EndToEnd.MaxMS < l.EndToEnd.P99MS {
 		t.Errorf("latency figures: %+v", l.EndToEnd)
