@@ -116,6 +116,13 @@ func TestDemoSeedIsIdempotent(t *testing.T) {
 	if len(before) != 4 {
 		t.Fatalf("demo tenant has %d users, want an administrator and 3 agents", len(before))
 	}
+	// A customer's message can reach an agent: a sandbox number linked to a
+	// skillset of the three agents, made once.
+	skillsets, _ := db.Store.ListSkillsets(context.Background(), tn.ID)
+	numbers, _ := db.Store.ListNumbers(context.Background(), tn.ID)
+	if len(skillsets) != 1 || len(skillsets[0].Members) != 3 || len(skillsets[0].Numbers) != 1 || len(numbers) != 1 || !numbers[0].Sandbox {
+		t.Fatalf("demo routing: %d skillsets %+v, %d numbers", len(skillsets), skillsets, len(numbers))
+	}
 	c.env["APP_ENV"] = "production"
 	c.env["SECRET_KEY"] = strings.Repeat("k", 40)
 	if code, _, errs := c.run("", "demo", "seed"); code != 2 || !strings.Contains(errs, "refused outside development") {

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"switchboard/internal/domain"
+	"switchboard/internal/number"
 	"switchboard/internal/storage"
 	"switchboard/internal/tenant"
 )
@@ -117,5 +118,48 @@ func seedDemo(e env, d *deps) error {
 			return fmt.Errorf("agent %s: %w", a.email, err)
 		}
 	}
-	return nil
+	return seedDemoRouting(e, d, t.ID)
+}
+
+// demoSkillset is the demo tenant's one skillset.
+const demoSkillset = "Customer care"
+
+// seedDemoRouting gives the demo tenant what a customer's message needs to
+// reach an agent: a sandbox number (the customer simulator writes to it)
+// linked to a skillset whose members are the three agents (Anna first).
+// It runs once: a tenant that has the skillset is left alone.
+func seedDemoRouting(e env, d *deps, tenantID string) error {
+	skillsets, err := d.store.ListSkillsets(e.ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	for _, k := range skillsets {
+		if k.Name == demoSkillset {
+			return nil
+		}
+	}
+	n, err := d.numbers.Add(e.ctx, cliActor, number.AddInput{TenantID: tenantID, Sandbox: true})
+	if err != nil {
+		return fmt.Errorf("sandbox number: %w", err)
+	}
+	k, err := d.store.CreateSkillset(e.ctx, tenantID, cliActor, demoSkillset)
+	if err != nil {
+		return fmt.Errorf("skillset: %w", err)
+	}
+	users, err := d.store.ListUsers(e.ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	priority := map[string]int{}
+	for i, a := range demoAgents() {
+		priority[a.email] = len(demoAgents()) - i
+	}
+	for _, u := range users {
+		if p, ok := priority[u.Email]; ok {
+			if err := d.store.SetSkillsetMember(e.ctx, tenantID, cliActor, k, u.ID, p); err != nil {
+				return fmt.Errorf("member %s: %w", u.Email, err)
+			}
+		}
+	}
+	return d.store.LinkNumberSkillset(e.ctx, tenantID, cliActor, n.ID, k, 1)
 }
