@@ -111,7 +111,8 @@ type entry = struct{ en, it string }
 // catalogs are the catalog's parts: messages.go for the shell, consoles
 // and routing, and one file per later surface (messages_*.go), so each
 // surface keeps its words next to each other.
-var catalogs = []map[string]entry{messages, consoleMessages, mediaMessages, templateMessages, deskMessages, contactMessages}
+var catalogs = []map[string]entry{messages, consoleMessages, mediaMessages, templateMessages, deskMessages, contactMessages,
+	teamMessages, numberMessages, contactsAdminMessages}
 
 func lookup(key string) (entry, bool) {
 	for _, c := range catalogs {
