@@ -1,0 +1,5 @@
+DROP TABLE IF EXISTS retention_runs;
+DROP TABLE IF EXISTS holidays;
+DROP TABLE IF EXISTS business_hours;
+ALTER TABLE tenants DROP COLUMN IF EXISTS retention_days, DROP COLUMN IF EXISTS time_zone, DROP COLUMN IF EXISTS language;
+ALTER TABLE numbers DROP COLUMN IF EXISTS time_zone;
