@@ -43,6 +43,7 @@ var tenantTables = map[string]string{
 	"close_outcomes":     "tenant_id",
 	"conversation_notes": "tenant_id",
 	"contact_fields":     "tenant_id",
+	"invitations":        "tenant_id",
 }
 
 // seedInbound gives a tenant one row in every inbound table, written in
@@ -93,6 +94,7 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 			`INSERT INTO close_outcomes (tenant_id, name) VALUES ($1, 'Resolved')`,
 			`INSERT INTO conversation_notes (tenant_id, conversation_id, body) VALUES ($1, '` + convID + `', 'note')`,
 			`INSERT INTO contact_fields (tenant_id, key, label, kind) VALUES ($1, 'vat', 'VAT', 'text')`,
+			`INSERT INTO invitations (tenant_id, user_id, token_hash, expires_at) SELECT $1, u.id, sha256(u.id::text::bytea), now() FROM users u WHERE u.tenant_id = $1 LIMIT 1`,
 		} {
 			if _, err := tx.Exec(ctx, q, tenantID); err != nil {
 				return err

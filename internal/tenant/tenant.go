@@ -127,16 +127,15 @@ type NewUserInput struct {
 // CreateUser validates and adds a user to a tenant (or an operator, with an
 // empty TenantID and RoleOperator).
 func (s *Service) CreateUser(ctx context.Context, actor storage.Actor, in NewUserInput) (string, error) {
-	in.Email = NormalizeEmail(in.Email)
-	in.Name = strings.TrimSpace(in.Name)
-	if key := CheckEmail(in.Email); key != "" {
-		return "", &FieldError{Field: "email", Key: key}
+	var fe *FieldError
+	if in.Email, in.Name, fe = CheckNewUser(in.Email, in.Name); fe != nil && fe.Field == "email" {
+		return "", fe
 	}
 	if !in.Role.Valid() || (in.Role == domain.RoleOperator) != (in.TenantID == "") {
 		return "", &FieldError{Field: "role", Key: "user.role_invalid"}
 	}
-	if utf8.RuneCountInString(in.Name) > 200 {
-		return "", &FieldError{Field: "name", Key: "form.too_long"}
+	if fe != nil {
+		return "", fe
 	}
 	if auth.CheckPassword(in.Password) != nil {
 		return "", &FieldError{Field: "password", Key: "password.invalid"}
