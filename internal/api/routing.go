@@ -53,7 +53,10 @@ func handleAvailability(d Deps) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, "invalid_parameter", "state must be available, away or offline")
 			return
 		}
-		err := d.Routing.SetAvailability(r.Context(), tenantOf(r.Context()), id, req.State)
+		err := d.Routing.CheckAgent(r.Context(), tenantOf(r.Context()), id)
+		if err == nil {
+			err = d.Routing.SetAvailability(r.Context(), tenantOf(r.Context()), id, req.State)
+		}
 		switch {
 		case errors.Is(err, routing.ErrNotAgent):
 			writeError(w, http.StatusNotFound, "not_found", "no such active agent in this tenant")
@@ -113,7 +116,9 @@ func handleTransfer(d Deps) http.HandlerFunc {
 		id, tenantID, actor := chi.URLParam(r, "id"), tenantOf(r.Context()), "api:"+keyOf(r.Context())
 		var err error
 		if req.AgentID != "" {
-			err = d.Routing.TransferToAgent(r.Context(), tenantID, id, req.AgentID, actor)
+			if err = d.Routing.CheckAgent(r.Context(), tenantID, req.AgentID); err == nil {
+				err = d.Routing.TransferToAgent(r.Context(), tenantID, id, req.AgentID, actor)
+			}
 		} else {
 			err = d.Routing.TransferToSkillset(r.Context(), tenantID, id, req.SkillsetID, actor)
 		}

@@ -36,14 +36,26 @@ type RefusedError struct{ Reason string }
 
 func (e *RefusedError) Error() string { return e.Reason }
 
-// agent checks that agentID is an active agent (or administrator: see
-// domain.Role.HoldsConversations) of the tenant.
+// agent checks that agentID is an active user of the tenant who may hold
+// conversations: an agent, or an administrator taking one over (see
+// domain.Role.HoldsConversations).
 func (s *Service) agent(ctx context.Context, tenantID, agentID string) error {
-	if !domain.ValidID(agentID) {
+	return s.check(ctx, tenantID, agentID, domain.Role.HoldsConversations)
+}
+
+// CheckAgent returns ErrNotAgent unless agentID is an active agent of the
+// tenant: the API speaks of agents only (administrators take conversations
+// over in their console).
+func (s *Service) CheckAgent(ctx context.Context, tenantID, agentID string) error {
+	return s.check(ctx, tenantID, agentID, func(r domain.Role) bool { return r == domain.RoleAgent })
+}
+
+func (s *Service) check(ctx context.Context, tenantID, userID string, may func(domain.Role) bool) error {
+	if !domain.ValidID(userID) {
 		return ErrNotAgent
 	}
-	u, err := s.Store.User(ctx, tenantID, agentID)
-	if errors.Is(err, storage.ErrNotFound) || err == nil && (!u.Role.HoldsConversations() || !u.Active) {
+	u, err := s.Store.User(ctx, tenantID, userID)
+	if errors.Is(err, storage.ErrNotFound) || err == nil && (!may(u.Role) || !u.Active) {
 		return ErrNotAgent
 	}
 	return err
