@@ -272,9 +272,9 @@ type ImportRow struct {
 
 // ImportPlan is a parsed file with each row's outcome.
 type ImportPlan struct {
-	Columns                           []string
-	FileIssues                        []ImportIssue
-	Rows                              []ImportRow
+	Columns                          []string
+	FileIssues                       []ImportIssue
+	Rows                             []ImportRow
 	New, Updated, Unchanged, BadRows int
 }
 

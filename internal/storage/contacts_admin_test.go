@@ -94,7 +94,6 @@ func TestContactsCSVParserNamesEachProblem(t *testing.T) {
 	}
 }
 
-
 // defineCSVFields gives a tenant the custom fields of csvFields.
 func defineCSVFields(t *testing.T, st *storage.Store, tenantID string) {
 	t.Helper()
