@@ -208,20 +208,10 @@ func runStopWords(e env, args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return flagStatus(err)
 	}
-	var list []string
-	for _, w := range strings.Split(*words, ",") {
-		w = strings.ToUpper(strings.TrimSpace(w))
-		if w == "" {
-			continue
-		}
-		if len(w) > 40 || strings.ContainsAny(w, " \t\n") {
-			fmt.Fprintf(e.stderr, "switchboard tenant stop-words: --words: %q is not one word of at most 40 characters\n", w)
-			return exitUsage
-		}
-		list = append(list, w)
-	}
-	if *slug == "" || len(list) == 0 || len(list) > 50 {
-		fmt.Fprintln(e.stderr, "switchboard tenant stop-words: --tenant and --words (1 to 50 words) are required")
+	// The same rule as the settings page's: storage.ParseStopWords.
+	list, err := storage.ParseStopWords(*words)
+	if *slug == "" || err != nil {
+		fmt.Fprintln(e.stderr, "switchboard tenant stop-words: --tenant and --words (1 to 50 words, each one word of at most 40 characters) are required")
 		return exitUsage
 	}
 	return withDB(e, "tenant stop-words", func(d *deps) int {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -73,16 +74,23 @@ func (t InboundTx) StopKeywords(ctx context.Context, tenantID string) ([]string,
 	return kw, notFound(err)
 }
 
-// SetStopKeywords replaces the words that withdraw a tenant's consent.
+// SetStopKeywords replaces the words that withdraw a tenant's consent;
+// words must be as ParseStopWords returns them (checked again here).
 func (s *Store) SetStopKeywords(ctx context.Context, actor Actor, tenantID string, words []string) error {
+	words, err := ParseStopWords(strings.Join(words, ","))
+	if err != nil {
+		return err
+	}
 	return s.InPlatform(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE tenants SET stop_keywords = $2, updated_at = now() WHERE id = $1`, tenantID, words)
-		if err != nil {
+		var before []string
+		if err := tx.QueryRow(ctx, `SELECT stop_keywords FROM tenants WHERE id = $1 FOR UPDATE`, tenantID).Scan(&before); err != nil {
+			return notFound(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tenants SET stop_keywords = $2, updated_at = now() WHERE id = $1`, tenantID, words); err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return ErrNotFound
-		}
-		return audit(ctx, tx, tenantID, actor, "tenant.stop_words", "", map[string]any{"words": words})
+		// "words" is what older entries carry; before and after as every change.
+		return audit(ctx, tx, tenantID, actor, "tenant.stop_words", "", map[string]any{"words": words,
+			"before": map[string]any{"words": before}, "after": map[string]any{"words": words}})
 	})
 }

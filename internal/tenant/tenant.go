@@ -48,11 +48,10 @@ func (in *NewTenantInput) Normalize() {
 // Validate returns every problem, field by field.
 func (in NewTenantInput) Validate() []*FieldError {
 	var errs []*FieldError
-	switch {
-	case in.Name == "":
-		errs = append(errs, &FieldError{Field: "name", Key: "form.required"})
-	case utf8.RuneCountInString(in.Name) > 200:
-		errs = append(errs, &FieldError{Field: "name", Key: "form.too_long"})
+	// The settings page renames with the same rule.
+	var fe *FieldError
+	if _, err := storage.CheckTenantName(in.Name); errors.As(err, &fe) {
+		errs = append(errs, fe)
 	}
 	switch {
 	case in.Slug == "":
