@@ -16,6 +16,7 @@ import (
 	"switchboard/internal/number"
 	"switchboard/internal/outbound"
 	"switchboard/internal/realtime"
+	"switchboard/internal/retention"
 	"switchboard/internal/routing"
 	"switchboard/internal/sandbox"
 	"switchboard/internal/whatsapp/graph"
@@ -174,6 +175,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	workers.Go(func() { _ = dispatcher.Run(wctx) })
 	workers.Go(func() { hub.Run(wctx) })
 	workers.Go(func() { pruneAgentEvents(wctx, d, logger) })
+	// Every instance runs it; a claim per tenant and day makes one do the work.
+	workers.Go(func() { retention.New(d.store, blobs, logger).Run(wctx) })
 	defer func() { stopWorkers(); workers.Wait() }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
