@@ -10,11 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"switchboard/internal/domain"
-	"switchboard/internal/number"
 	"switchboard/internal/server/browsertest"
 	"switchboard/internal/server/servertest"
-	"switchboard/internal/storage"
-	"switchboard/internal/storage/storagetest"
 	"switchboard/internal/whatsapp/fakemeta"
 )
 
@@ -27,23 +24,8 @@ func TestBrowserAgentConsoleLive(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t, servertest.Options{RunWorkers: true, RoutingSweep: 100 * time.Millisecond})
 	bg := context.Background()
-	st, tenantID, agent := app.DB.Store, app.F.A.ID, app.F.A.Agent
-	actor := storage.Actor{Email: "test"}
-	sales, err := st.CreateSkillset(bg, tenantID, actor, "Sales")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetSkillsetMember(bg, tenantID, actor, sales, agent.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	n, err := app.Numbers.Add(bg, actor, number.AddInput{TenantID: tenantID, Sandbox: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.Sandbox.Register(n)
-	if err := st.LinkNumberSkillset(bg, tenantID, actor, n.ID, sales, 1); err != nil {
-		t.Fatal(err)
-	}
+	tenantID, agent := app.F.A.ID, app.F.A.Agent
+	n, _ := salesDesk(t, app)
 	const customer = "393471112233"
 	writes := func(text string) {
 		t.Helper()
@@ -90,15 +72,7 @@ func TestBrowserAgentConsoleLive(t *testing.T) {
 	}
 
 	do("sign in and be available",
-		chromedp.Navigate(app.URL+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), agent.Email),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
-		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=agent-home]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=set-available]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
-		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
+		signInAvailable(app, agent.Email))
 
 	// The customer writes: the conversation appears in the inbox, live.
 	writes("Buongiorno")

@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
-	"switchboard/internal/number"
 	"switchboard/internal/server/browsertest"
 	"switchboard/internal/server/servertest"
 	"switchboard/internal/storage"
@@ -174,21 +173,7 @@ func TestBrowserAgentContactPanel(t *testing.T) {
 	bg := context.Background()
 	st, tenantID, agent := app.DB.Store, app.F.A.ID, app.F.A.Agent
 	actor := storage.Actor{Email: "test"}
-	sales, err := st.CreateSkillset(bg, tenantID, actor, "Sales")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetSkillsetMember(bg, tenantID, actor, sales, agent.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	n, err := app.Numbers.Add(bg, actor, number.AddInput{TenantID: tenantID, Sandbox: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.Sandbox.Register(n)
-	if err := st.LinkNumberSkillset(bg, tenantID, actor, n.ID, sales, 1); err != nil {
-		t.Fatal(err)
-	}
+	n, _ := salesDesk(t, app)
 	if _, err := st.DefineContactField(bg, tenantID, actor, storage.ContactField{Key: "shoe_size", Label: "Shoe size", Kind: "number"}); err != nil {
 		t.Fatal(err)
 	}
@@ -216,15 +201,7 @@ func TestBrowserAgentContactPanel(t *testing.T) {
 	field := `[data-testid=contact-field][data-key=shoe_size]`
 
 	do("sign in and be available",
-		chromedp.Navigate(app.URL+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), agent.Email),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
-		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=agent-home]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=set-available]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
-		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
+		signInAvailable(app, agent.Email))
 	if _, err := app.Sandbox.Fake.CustomerSends(bg, n.PhoneNumberID, fakemeta.InboundMessage{From: customer, ProfileName: "Marta", Text: "Buongiorno"}); err != nil {
 		t.Fatal(err)
 	}

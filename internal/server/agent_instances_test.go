@@ -11,7 +11,6 @@ import (
 	"switchboard/internal/server/browsertest"
 	"switchboard/internal/server/servertest"
 	"switchboard/internal/storage"
-	"switchboard/internal/storage/storagetest"
 	"switchboard/internal/whatsapp/fakemeta"
 )
 
@@ -110,15 +109,7 @@ func TestBrowserAgentOnOneInstanceWebhookOnOther(t *testing.T) {
 	}
 
 	do("sign in on A and be available",
-		chromedp.Navigate(a.URL+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), agent.Email),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
-		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=agent-home]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=set-available]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
-		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
+		signInAvailable(a, agent.Email))
 	if a.Hub.Connections() != 1 || b.Hub.Connections() != 0 {
 		t.Fatalf("sockets: A %d, B %d; want the agent's one on A", a.Hub.Connections(), b.Hub.Connections())
 	}

@@ -21,7 +21,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/domain"
-	"switchboard/internal/number"
 	"switchboard/internal/server/browsertest"
 	"switchboard/internal/server/servertest"
 	"switchboard/internal/storage"
@@ -45,22 +44,7 @@ func TestBrowserAgentMediaBothWays(t *testing.T) {
 	app := servertest.New(t, servertest.Options{RunWorkers: true, RoutingSweep: 100 * time.Millisecond})
 	bg := context.Background()
 	st, tenantID, agent := app.DB.Store, app.F.A.ID, app.F.A.Agent
-	actor := storage.Actor{Email: "test"}
-	sales, err := st.CreateSkillset(bg, tenantID, actor, "Sales")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetSkillsetMember(bg, tenantID, actor, sales, agent.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	n, err := app.Numbers.Add(bg, actor, number.AddInput{TenantID: tenantID, Sandbox: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.Sandbox.Register(n)
-	if err := st.LinkNumberSkillset(bg, tenantID, actor, n.ID, sales, 1); err != nil {
-		t.Fatal(err)
-	}
+	n, _ := salesDesk(t, app)
 	const customer = "393471112244"
 	sends := func(m fakemeta.InboundMessage) {
 		t.Helper()
@@ -161,15 +145,7 @@ func TestBrowserAgentMediaBothWays(t *testing.T) {
 	}
 
 	do("sign in and be available",
-		chromedp.Navigate(app.URL+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
-		chromedp.SendKeys(chromedp.CSS(`#f-email`), agent.Email),
-		chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
-		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=agent-home]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=set-available]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
-		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
+		signInAvailable(app, agent.Email))
 	sends(fakemeta.InboundMessage{Text: "Buongiorno, vi mando la foto e il preventivo"})
 	do("open the conversation",
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=inbox-open]`)),

@@ -9,11 +9,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/jackc/pgx/v5"
 
-	"switchboard/internal/number"
 	"switchboard/internal/outbound"
 	"switchboard/internal/routing"
 	"switchboard/internal/server/servertest"
-	"switchboard/internal/storage"
 	"switchboard/internal/storage/storagetest"
 	"switchboard/internal/whatsapp/fakemeta"
 )
@@ -29,22 +27,7 @@ func TestAgentMessageListShowsEveryType(t *testing.T) {
 	app := servertest.New(t, servertest.Options{RunWorkers: true, RoutingSweep: 100 * time.Millisecond})
 	bg := context.Background()
 	st, tenantID, agent := app.DB.Store, app.F.A.ID, app.F.A.Agent
-	actor := storage.Actor{Email: "test"}
-	sales, err := st.CreateSkillset(bg, tenantID, actor, "Sales")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetSkillsetMember(bg, tenantID, actor, sales, agent.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	n, err := app.Numbers.Add(bg, actor, number.AddInput{TenantID: tenantID, Sandbox: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.Sandbox.Register(n)
-	if err := st.LinkNumberSkillset(bg, tenantID, actor, n.ID, sales, 1); err != nil {
-		t.Fatal(err)
-	}
+	n, _ := salesDesk(t, app)
 	if err := app.Routing.SetAvailability(bg, tenantID, agent.ID, routing.Available); err != nil {
 		t.Fatal(err)
 	}

@@ -8,11 +8,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"switchboard/internal/number"
 	"switchboard/internal/routing"
 	"switchboard/internal/server/browsertest"
 	"switchboard/internal/server/servertest"
-	"switchboard/internal/storage"
 	"switchboard/internal/storage/storagetest"
 	"switchboard/internal/whatsapp/fakemeta"
 )
@@ -28,22 +26,7 @@ func TestBrowserAgentAvailabilityRoutesConversations(t *testing.T) {
 	app := servertest.New(t, servertest.Options{RunWorkers: true, PresenceTTL: ttl, RoutingSweep: 100 * time.Millisecond})
 	bg := context.Background()
 	st, tenantID, agent := app.DB.Store, app.F.A.ID, app.F.A.Agent
-	actor := storage.Actor{Email: "test"}
-	sales, err := st.CreateSkillset(bg, tenantID, actor, "Sales")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetSkillsetMember(bg, tenantID, actor, sales, agent.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	n, err := app.Numbers.Add(bg, actor, number.AddInput{TenantID: tenantID, Sandbox: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.Sandbox.Register(n)
-	if err := st.LinkNumberSkillset(bg, tenantID, actor, n.ID, sales, 1); err != nil {
-		t.Fatal(err)
-	}
+	n, _ := salesDesk(t, app)
 
 	ctx := browsertest.New(t)
 	do := func(steps ...chromedp.Action[chromedp.Void]) {

@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/domain"
-	"switchboard/internal/number"
 	"switchboard/internal/server/browsertest"
 	"switchboard/internal/server/servertest"
 	"switchboard/internal/storage"
@@ -66,22 +65,7 @@ func TestBrowserAgentWindowClosedTemplate(t *testing.T) {
 	app := servertest.New(t, servertest.Options{RunWorkers: true, RoutingSweep: 100 * time.Millisecond})
 	bg := context.Background()
 	st, tenantID, agent := app.DB.Store, app.F.A.ID, app.F.A.Agent
-	actor := storage.Actor{Email: "test"}
-	sales, err := st.CreateSkillset(bg, tenantID, actor, "Sales")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetSkillsetMember(bg, tenantID, actor, sales, agent.ID, 1); err != nil {
-		t.Fatal(err)
-	}
-	n, err := app.Numbers.Add(bg, actor, number.AddInput{TenantID: tenantID, Sandbox: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.Sandbox.Register(n)
-	if err := st.LinkNumberSkillset(bg, tenantID, actor, n.ID, sales, 1); err != nil {
-		t.Fatal(err)
-	}
+	n, _ := salesDesk(t, app)
 
 	// Two templates, in Italian and English, submitted to the sandbox's Meta,
 	// which approves them; its webhook brings them into our catalog.
@@ -162,7 +146,8 @@ func TestBrowserAgentWindowClosedTemplate(t *testing.T) {
 		if id == "" {
 			return false
 		}
-		conv, err = st.Conversation(bg, tenantID, id)
+		c, err := st.Conversation(bg, tenantID, id)
+		conv = c
 		return err == nil
 	})
 	page := app.URL + "/agent/conversations/" + conv.ID

@@ -125,15 +125,7 @@ func TestBrowserAgentTransferSeenLive(t *testing.T) {
 	signIn := func(ctx context.Context, email string) {
 		t.Helper()
 		do(ctx, "sign in as "+email,
-			chromedp.Navigate(app.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
-			chromedp.SendKeys(chromedp.CSS(`#f-email`), email),
-			chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
-			chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=agent-home]`)),
-			chromedp.Click(chromedp.CSS(`[data-testid=set-available]`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
-			chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
+			signInAvailable(app, email))
 	}
 
 	// Anna is available; the customer writes; the conversation is hers.
