@@ -42,7 +42,7 @@ func (d Deps) renderDeskSettings(w http.ResponseWriter, r *http.Request, status 
 	if f.Canned == nil {
 		f.Canned = ui.NewForm()
 	}
-	page := d.Shell.Page(w, r, "agent.desk_settings", "desk-settings")
+	page := d.Shell.Page(w, r, "agent.desk_settings", "settings") // reached from the settings page
 	d.Render(w, r, status, DeskSettingsPage(page, outcomes, canned, f))
 }
 

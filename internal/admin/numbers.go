@@ -124,6 +124,21 @@ func handleNumber(d Deps) http.HandlerFunc {
 }
 
 func (d Deps) renderNumber(w http.ResponseWriter, r *http.Request, status int, n domain.Number, f *ui.Form) {
+	d.renderNumberForms(w, r, status, n, numberForms{Token: f})
+}
+
+// renderNumberForms shows the number page with its forms (numbers_detail.go
+// for the skillsets, hours and holidays).
+func (d Deps) renderNumberForms(w http.ResponseWriter, r *http.Request, status int, n domain.Number, forms numberForms) {
+	f := forms.Token
+	if f == nil {
+		f = ui.NewForm()
+	}
+	cfg, err := d.numberConfig(r, n, forms)
+	if err != nil {
+		d.Unavailable(w, r, "number configuration", err)
+		return
+	}
 	events, err := d.Store.ListNumberEvents(r.Context(), n.TenantID, n.ID, 50)
 	if err != nil {
 		d.Unavailable(w, r, "number events", err)
@@ -139,7 +154,7 @@ func (d Deps) renderNumber(w http.ResponseWriter, r *http.Request, status int, n
 		d.Unavailable(w, r, "templates", err)
 		return
 	}
-	d.Render(w, r, status, NumberPage(d.Shell.Page(w, r, "numbers.detail", "numbers"), d.rows([]domain.Number{n})[0], events, templateEvents, templates, f))
+	d.Render(w, r, status, NumberPage(d.Shell.Page(w, r, "numbers.detail", "numbers"), d.rows([]domain.Number{n})[0], events, templateEvents, templates, f, cfg))
 }
 
 // handleNumberToken replaces the access token; the old one is never shown.

@@ -58,7 +58,9 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/api-keys", handleAPIKeys(d))
 		r.Post("/api-keys", handleAPIKeyCreate(d))
 		r.Post("/api-keys/{id}/revoke", handleAPIKeyRevoke(d))
-		deskRoutes(r, d) // canned replies, close outcomes, notes: desk.go
+		deskRoutes(r, d)     // canned replies, close outcomes, notes: desk.go
+		numberRoutes(r, d)   // a number's skillsets, hours and holidays: numbers_detail.go
+		settingsRoutes(r, d) // the tenant's settings: settings.go
 	})
 }
 

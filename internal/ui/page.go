@@ -77,7 +77,7 @@ func Nav(v *auth.Principal) []NavItem {
 			{"conversations", "/admin/conversations", "nav.conversations"}, {"agent-home", "/agent/", "nav.my_conversations"},
 			{"numbers", "/admin/numbers", "nav.numbers"},
 			{"users", "/admin/users", "nav.users"}, {"apikeys", "/admin/api-keys", "nav.apikeys"}, {"audit", "/admin/audit", "nav.audit"},
-			{"desk-settings", "/admin/settings/desk", "agent.desk_settings"}}
+			{"settings", "/admin/settings", "admin.settings.title"}} // links to the desk's settings and API keys
 	default:
 		return []NavItem{{"agent-home", "/agent", "nav.home"}, {"agent-canned", "/agent/canned", "agent.canned_title"}}
 	}
