@@ -13,7 +13,7 @@ import (
 
 // applyTemplate records a template decision, quality or category change for
 // every tenant with a number on the WABA the entry names.
-func (p *Processor) applyTemplate(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, entry webhook.Entry, c webhook.Change) (string, error) {
+func (p *Processor) applyTemplate(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, entry webhook.Entry, c webhook.Change, fx *effects) (string, error) {
 	numbers, err := numbersOfApp(ctx, tx, ev, entry.WABAID)
 	if err != nil {
 		return "", err
@@ -43,15 +43,13 @@ func (p *Processor) applyTemplate(ctx context.Context, tx storage.InboundTx, ev 
 		id, name, lang, event = q.TemplateID, q.Name, q.Language, "CATEGORY_"+q.NewCategory
 		detail["previous_category"], detail["new_category"] = q.PreviousCategory, q.NewCategory
 	}
-	if p.TemplatesChanged != nil {
-		// The catalog refreshes from Meta (one number per tenant is enough:
-		// they share the WABA).
-		seen := map[string]bool{}
-		for _, n := range numbers {
-			if !seen[n.TenantID] {
-				seen[n.TenantID] = true
-				p.TemplatesChanged(n)
-			}
+	// The catalog refreshes from Meta once this commits (one number per
+	// tenant is enough: they share the WABA).
+	seen := map[string]bool{}
+	for _, n := range numbers {
+		if !seen[n.TenantID] {
+			seen[n.TenantID] = true
+			fx.templates = append(fx.templates, n)
 		}
 	}
 	for _, tenantID := range tenantsOf(numbers) {

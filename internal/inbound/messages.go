@@ -15,7 +15,7 @@ import (
 
 // applyMessages handles a `messages` change: every message and every status
 // in it, for the tenant that owns the number.
-func (p *Processor) applyMessages(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, v *webhook.MessagesValue) (string, error) {
+func (p *Processor) applyMessages(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, v *webhook.MessagesValue, fx *effects) (string, error) {
 	pnid := v.Metadata.PhoneNumberID
 	n, err := tx.NumberByPhoneNumberID(ctx, pnid)
 	if err == nil && !fromItsApp(n, ev) {
@@ -41,7 +41,7 @@ func (p *Processor) applyMessages(ctx context.Context, tx storage.InboundTx, ev 
 			reasons = append(reasons, m.Path+": invalid message kept in the event only")
 			continue
 		}
-		queued, err := p.applyMessage(ctx, tx, n, v, m)
+		queued, err := p.applyMessage(ctx, tx, n, v, m, fx)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", m.Path, err)
 		}
@@ -66,9 +66,7 @@ func (p *Processor) applyMessages(ctx context.Context, tx storage.InboundTx, ev 
 			return "", err
 		}
 	}
-	if mediaQueued && p.MediaQueued != nil {
-		p.MediaQueued()
-	}
+	fx.mediaQueued = fx.mediaQueued || mediaQueued
 	return strings.Join(reasons, "; "), nil
 }
 
@@ -84,7 +82,7 @@ func messageIDs(v *webhook.MessagesValue) []string {
 }
 
 // applyMessage stores one customer message in its conversation.
-func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n domain.Number, v *webhook.MessagesValue, m *webhook.Message) (bool, error) {
+func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n domain.Number, v *webhook.MessagesValue, m *webhook.Message, fx *effects) (bool, error) {
 	if stored, err := tx.MessageStored(ctx, n.TenantID, m.ID); err != nil || stored {
 		return false, err // a redelivery: nothing changes
 	}
@@ -135,13 +133,11 @@ func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n do
 		return false, err
 	}
 	if m.Text != nil {
-		if err := p.honourStop(ctx, tx, n, contactID, m); err != nil {
+		if err := p.honourStop(ctx, tx, n, contactID, m, fx); err != nil {
 			return false, err
 		}
 	}
-	if p.Applied != nil {
-		p.Applied(n.TenantID, convID)
-	}
+	fx.applied = append(fx.applied, [2]string{n.TenantID, convID})
 	return queued, nil
 }
 
@@ -305,7 +301,7 @@ var italianStopWords = map[string]bool{"BASTA": true, "DISISCRIVIMI": true, "CAN
 // the tenant's stop words, and tells the customer so, once: only when the
 // consent actually changes, in the same transaction (a replayed webhook
 // neither withdraws twice nor answers twice).
-func (p *Processor) honourStop(ctx context.Context, tx storage.InboundTx, n domain.Number, contactID string, m *webhook.Message) error {
+func (p *Processor) honourStop(ctx context.Context, tx storage.InboundTx, n domain.Number, contactID string, m *webhook.Message, fx *effects) error {
 	word := strings.ToUpper(strings.TrimSpace(m.Text.Body))
 	if word == "" || len(word) > 40 {
 		return nil
@@ -328,8 +324,8 @@ func (p *Processor) honourStop(ctx context.Context, tx storage.InboundTx, n doma
 	reply := outbound.Content{Type: outbound.TypeText, Text: stopReply[lang]}
 	_, _, err = tx.EnqueueOutbound(ctx, storage.Outgoing{TenantID: n.TenantID, NumberID: n.ID, ContactID: contactID,
 		Type: reply.Type, Text: reply.Text, Sender: "system", IdempotencyKey: "stop:" + m.ID, Payload: reply})
-	if err == nil && p.OutboundQueued != nil {
-		p.OutboundQueued()
+	if err == nil {
+		fx.outboundQueued = true
 	}
 	return err
 }

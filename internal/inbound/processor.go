@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -39,11 +40,26 @@ type Processor struct {
 	// TemplatesChanged asks the template catalog to refresh a number's
 	// WABA after Meta reported a decision; may be nil.
 	TemplatesChanged func(domain.Number)
+	// BatchSize and BatchTime bound a batch: at most BatchSize events, and
+	// no new one started after BatchTime, so the first event of a batch
+	// waits for its commit at most about that long.
+	BatchSize int
+	BatchTime time.Duration
+	// applying is held while a batch is applied (not while it commits), so
+	// the goroutines sharing this processor never deadlock on each other's
+	// rows; processors in other instances may, and then the event Postgres
+	// picks is rolled back to its savepoint and retried alone.
+	applying sync.Mutex
 }
 
 // NewProcessor returns a processor; call Run to start it.
+//
+// Events are applied up to 50 per transaction: one commit, one WAL flush,
+// for the lot instead of one each. A batch takes what is pending and never
+// waits for more, so at a trickle a batch is one event and latency is
+// what it was; under a backlog it grows to 50, or to what 50 ms allow.
 func NewProcessor(store *storage.Store, logger *slog.Logger) *Processor {
-	return &Processor{store: store, logger: logger, wake: make(chan struct{}, 1)}
+	return &Processor{store: store, logger: logger, wake: make(chan struct{}, 1), BatchSize: 50, BatchTime: 50 * time.Millisecond}
 }
 
 // Logger is the processor's logger (the media fetcher shares it).
@@ -74,26 +90,62 @@ func (p *Processor) Run(ctx context.Context) {
 }
 
 // Drain processes pending events until none is left.
+//
+// It applies them in batches (ProcessWebhookEvents). An event that fails
+// with an error inside a batch is rolled back to its savepoint, the others
+// commit, and the next claim is then of one event alone, through the
+// one-event path below: that path counts the attempt, backs off on a
+// transient error and sets the event aside after 5, exactly as when every
+// event had a transaction of its own.
 func (p *Processor) Drain(ctx context.Context) {
 	backoff := 50 * time.Millisecond
+	alone := false
 	for ctx.Err() == nil {
+		if !alone {
+			claimed, left, err := p.applyBatch(ctx)
+			switch {
+			case err != nil:
+				if ctx.Err() != nil {
+					return
+				}
+				// Nothing of the batch committed. Pause as for a failed
+				// claim, then go one by one: if an event caused it, the
+				// one-event path finds which and counts it.
+				p.logger.ErrorContext(ctx, "webhook batch not applied", "error", err)
+				if !sleep(ctx, backoff) {
+					return
+				}
+				backoff = min(backoff*2, 10*time.Second)
+				alone = true
+			case claimed == 0:
+				return
+			case left > 0:
+				alone = true
+			default:
+				backoff = 50 * time.Millisecond
+			}
+			continue
+		}
+		alone = false
 		var current int64
 		var attempts int
-		var told []storage.AgentEvent
+		var fx effects
 		found, err := p.store.ProcessWebhookEvent(ctx, func(tx pgx.Tx, ev storage.WebhookEvent) (string, error) {
+			// Not beside a batch of this processor's other goroutine: see
+			// applying.
+			p.applying.Lock()
+			defer p.applying.Unlock()
 			current, attempts = ev.ID, ev.Attempts
 			itx := storage.Inbound(tx)
-			reason, err := p.apply(ctx, itx, ev)
-			told = itx.Told()
+			reason, err := p.apply(ctx, itx, ev, &fx)
+			fx.told = itx.Told()
 			return reason, err
 		})
 		if err == nil {
 			if !found {
 				return
 			}
-			if p.Told != nil && len(told) > 0 {
-				p.Told(ctx, told)
-			}
+			p.fire(ctx, &fx)
 			backoff = 50 * time.Millisecond
 			continue
 		}
@@ -133,6 +185,78 @@ func (p *Processor) Drain(ctx context.Context) {
 	}
 }
 
+// applyBatch applies one batch of pending events and, once it committed,
+// acts on what they asked for. It reports how many events it claimed and
+// how many it left pending after an error.
+func (p *Processor) applyBatch(ctx context.Context) (claimed, left int, err error) {
+	var all effects
+	opt := storage.WebhookBatchOptions{Size: p.BatchSize, Time: p.BatchTime, Serial: &p.applying}
+	b, err := p.store.ProcessWebhookEvents(ctx, opt, func(tx pgx.Tx, ev storage.WebhookEvent) (string, error) {
+		var fx effects
+		itx := storage.Inbound(tx)
+		reason, err := p.apply(ctx, itx, ev, &fx)
+		if err != nil {
+			p.logger.WarnContext(ctx, "webhook event rolled back in its batch, to be retried alone", "event_id", ev.ID, "error", err)
+			return "", err
+		}
+		// Its savepoint is released next, or the whole batch fails: either
+		// way what it asked for is acted on exactly when its rows commit.
+		fx.told = itx.Told()
+		all.add(&fx)
+		return reason, nil
+	})
+	if err != nil {
+		return b.Claimed, 0, err
+	}
+	p.fire(ctx, &all)
+	return b.Claimed, len(b.Left), nil
+}
+
+// effects are what applying events asks of other workers and of the
+// agents' consoles. They are gathered while the events are applied and
+// acted on only after their transaction committed: a worker woken earlier
+// could look before the rows are visible, and an event rolled back (alone
+// to its savepoint, or with its batch) must wake and tell nobody.
+type effects struct {
+	mediaQueued    bool
+	outboundQueued bool
+	templates      []domain.Number // one number per tenant whose WABA's templates changed
+	applied        [][2]string     // tenant, conversation
+	told           []storage.AgentEvent
+}
+
+func (fx *effects) add(o *effects) {
+	fx.mediaQueued = fx.mediaQueued || o.mediaQueued
+	fx.outboundQueued = fx.outboundQueued || o.outboundQueued
+	fx.templates = append(fx.templates, o.templates...)
+	fx.applied = append(fx.applied, o.applied...)
+	fx.told = append(fx.told, o.told...)
+}
+
+// fire acts on committed effects; agent events go in the order they were
+// numbered, so each agent's arrive without gaps.
+func (p *Processor) fire(ctx context.Context, fx *effects) {
+	if p.Told != nil && len(fx.told) > 0 {
+		p.Told(ctx, fx.told)
+	}
+	if fx.mediaQueued && p.MediaQueued != nil {
+		p.MediaQueued()
+	}
+	if fx.outboundQueued && p.OutboundQueued != nil {
+		p.OutboundQueued()
+	}
+	if p.TemplatesChanged != nil {
+		for _, n := range fx.templates {
+			p.TemplatesChanged(n)
+		}
+	}
+	if p.Applied != nil {
+		for _, a := range fx.applied {
+			p.Applied(a[0], a[1])
+		}
+	}
+}
+
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -146,7 +270,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 
 // apply handles one event; the returned reason is empty when everything in
 // it was understood and applied.
-func (p *Processor) apply(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent) (string, error) {
+func (p *Processor) apply(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, fx *effects) (string, error) {
 	payload, err := webhook.Parse(ev.Body)
 	if err != nil {
 		return "cannot parse: " + err.Error(), nil
@@ -164,9 +288,9 @@ func (p *Processor) apply(ctx context.Context, tx storage.InboundTx, ev storage.
 			var why string
 			switch {
 			case change.Messages != nil:
-				why, err = p.applyMessages(ctx, tx, ev, change.Messages)
+				why, err = p.applyMessages(ctx, tx, ev, change.Messages, fx)
 			case change.TemplateStatus != nil || change.TemplateQuality != nil || change.TemplateCategory != nil:
-				why, err = p.applyTemplate(ctx, tx, ev, entry, change)
+				why, err = p.applyTemplate(ctx, tx, ev, entry, change, fx)
 			case change.PhoneNumberQuality != nil || change.AccountUpdate != nil:
 				why, err = applyAccount(ctx, tx, ev, entry, change)
 			default:

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -68,6 +69,121 @@ func (s *Store) ProcessWebhookEvent(ctx context.Context, fn func(tx pgx.Tx, ev W
 		return err
 	})
 	return found, err
+}
+
+// WebhookBatch is what ProcessWebhookEvents did with the events it claimed.
+type WebhookBatch struct {
+	Claimed int     // events claimed; 0 when none was pending
+	Applied []int64 // committed with their new state, in id order
+	Left    []int64 // fn returned an error: rolled back to their savepoint, still pending
+}
+
+// WebhookBatchOptions bound a batch of ProcessWebhookEvents.
+type WebhookBatchOptions struct {
+	Size int           // at most this many events
+	Time time.Duration // no event started after this long
+	// Serial, when set, is held from the claim until the events are
+	// applied and released just before the commit. Two batches then never
+	// take rows in opposite orders (a deadlock, which Postgres notices only
+	// after deadlock_timeout, 1 s by default), yet one's commit, the WAL
+	// flush, overlaps the next one's work.
+	Serial sync.Locker
+}
+
+// ProcessWebhookEvents is ProcessWebhookEvent for up to opt.Size events in one
+// transaction: one commit (one WAL flush) for the lot instead of one each,
+// which is what bounds the processor. It claims the oldest pending events
+// (SKIP LOCKED, as the one-event path does), runs fn for each in id order,
+// each under its own savepoint, and stops starting new ones once opt.Time
+// has passed, so a batch never holds its first event long; those it did not
+// start stay pending, unlocked at commit. It takes what is pending and never
+// waits for more.
+//
+// An event whose fn returns an error is rolled back to its savepoint (its
+// rows, its agent numbers and its scope go with it) and left pending and
+// untouched, in Left, for the caller's one-event path to count and retry;
+// the others commit. The batch as a whole fails (nothing applied) only when
+// the transaction itself does: the claim, a savepoint, the final update or
+// the commit.
+func (s *Store) ProcessWebhookEvents(ctx context.Context, opt WebhookBatchOptions, fn func(tx pgx.Tx, ev WebhookEvent) (string, error)) (WebhookBatch, error) {
+	var b WebhookBatch
+	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
+		if opt.Serial != nil {
+			// Released when this returns, just before the commit.
+			opt.Serial.Lock()
+			defer opt.Serial.Unlock()
+		}
+		rows, err := tx.Query(ctx, `SELECT id, coalesce(app_id::text, ''), sandbox, body, received_at, attempts FROM webhook_events
+			WHERE state = 'pending' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, opt.Size)
+		if err != nil {
+			return err
+		}
+		var evs []WebhookEvent
+		for rows.Next() {
+			var ev WebhookEvent
+			if err := rows.Scan(&ev.ID, &ev.AppID, &ev.Sandbox, &ev.Body, &ev.ReceivedAt, &ev.Attempts); err != nil {
+				rows.Close()
+				return err
+			}
+			evs = append(evs, ev)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		b.Claimed = len(evs)
+		start := time.Now()
+		ids := make([]int64, 0, len(evs))
+		states := make([]string, 0, len(evs))
+		reasons := make([]string, 0, len(evs))
+		for i, ev := range evs {
+			if i > 0 && time.Since(start) >= opt.Time {
+				break
+			}
+			// Every event starts in platform scope, whatever the previous
+			// one narrowed it to (a released savepoint keeps its settings).
+			if _, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true);
+				SAVEPOINT webhook_event`); err != nil {
+				return err
+			}
+			reason, err := fn(tx, ev)
+			if err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT webhook_event; RELEASE SAVEPOINT webhook_event`); err != nil {
+					return err
+				}
+				b.Left = append(b.Left, ev.ID)
+				continue
+			}
+			if _, err := tx.Exec(ctx, `RELEASE SAVEPOINT webhook_event`); err != nil {
+				return err
+			}
+			state := "processed"
+			if reason != "" {
+				state = "failed"
+			}
+			ids, states, reasons = append(ids, ev.ID), append(states, state), append(reasons, reason)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		// The event log is the platform's: widen the scope for the update.
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', '', true), set_config('app.platform', 'on', true)`); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE webhook_events w SET state = u.state, reason = u.reason, attempts = w.attempts + 1, processed_at = now()
+			FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(id, state, reason)
+			WHERE w.id = u.id`, ids, states, reasons)
+		if err == nil {
+			b.Applied = ids
+		}
+		return err
+	})
+	if err != nil {
+		return WebhookBatch{Claimed: b.Claimed}, err
+	}
+	return b, nil
 }
 
 // ListWebhookEvents lists events in a state, newest first (operator console).
