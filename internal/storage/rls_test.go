@@ -44,6 +44,9 @@ var tenantTables = map[string]string{
 	"conversation_notes": "tenant_id",
 	"contact_fields":     "tenant_id",
 	"invitations":        "tenant_id",
+	"business_hours":     "tenant_id",
+	"holidays":           "tenant_id",
+	"retention_runs":     "tenant_id",
 }
 
 // seedInbound gives a tenant one row in every inbound table, written in
@@ -95,6 +98,9 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 			`INSERT INTO conversation_notes (tenant_id, conversation_id, body) VALUES ($1, '` + convID + `', 'note')`,
 			`INSERT INTO contact_fields (tenant_id, key, label, kind) VALUES ($1, 'vat', 'VAT', 'text')`,
 			`INSERT INTO invitations (tenant_id, user_id, token_hash, expires_at) SELECT $1, u.id, sha256(u.id::text::bytea), now() FROM users u WHERE u.tenant_id = $1 LIMIT 1`,
+			`INSERT INTO business_hours (tenant_id, number_id, weekday, opens, closes) VALUES ($1, '` + numberID + `', 1, 540, 1080)`,
+			`INSERT INTO holidays (tenant_id, number_id, day, name) VALUES ($1, '` + numberID + `', '2026-12-25', 'Natale')`,
+			`INSERT INTO retention_runs (tenant_id, ran_at) VALUES ($1, now())`,
 		} {
 			if _, err := tx.Exec(ctx, q, tenantID); err != nil {
 				return err
