@@ -27,6 +27,8 @@ type Deps struct {
 func Routes(r chi.Router, d Deps) {
 	r.Get("/login", handleLoginForm(d))
 	r.Post("/login", handleLogin(d))
+	r.Get("/invite/{token}", handleInviteForm(d)) // an invited agent chooses a password: invite.go
+	r.Post("/invite/{token}", handleInviteAccept(d))
 	r.Post("/language", handleLanguage(d))
 	r.Group(func(r chi.Router) {
 		r.Use(d.Auth.Require(allRoles...))

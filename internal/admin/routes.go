@@ -31,6 +31,9 @@ type Deps struct {
 	Catalog     *outbound.Catalog
 	// Routing reads the agents' presence for the routing live view.
 	Routing *routing.Service
+	// Origin is BASE_URL's scheme and host, for the invitation links shown
+	// to administrators.
+	Origin string
 }
 
 // Routes mounts /admin; only administrators may enter, and every query is
@@ -61,6 +64,7 @@ func Routes(r chi.Router, d Deps) {
 		deskRoutes(r, d)     // canned replies, close outcomes, notes: desk.go
 		numberRoutes(r, d)   // a number's skillsets, hours and holidays: numbers_detail.go
 		settingsRoutes(r, d) // the tenant's settings: settings.go
+		teamRoutes(r, d)     // skillsets and agents: team.go
 	})
 }
 
