@@ -50,7 +50,9 @@ func TestInvitationIsUsedOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range errs {
-		wg.Go(func() { _, errs[i] = st.AcceptInvitation(ctx, tokenHash("one"), "hash-"+string(rune('a'+i)), "127.0.0.1") })
+		wg.Go(func() {
+			_, errs[i] = st.AcceptInvitation(ctx, tokenHash("one"), "hash-"+string(rune('a'+i)), "127.0.0.1")
+		})
 	}
 	wg.Wait()
 	ok, used := 0, 0
