@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"switchboard/internal/apikey"
+	"switchboard/internal/blob"
 	"switchboard/internal/number"
 	"switchboard/internal/outbound"
 	"switchboard/internal/routing"
@@ -31,6 +32,8 @@ type Deps struct {
 	Catalog     *outbound.Catalog
 	// Routing reads the agents' presence for the routing live view.
 	Routing *routing.Service
+	// Blobs holds media files; erasing a contact deletes theirs.
+	Blobs blob.Store
 	// Origin is BASE_URL's scheme and host, for the invitation links shown
 	// to administrators.
 	Origin string
@@ -64,6 +67,7 @@ func Routes(r chi.Router, d Deps) {
 		deskRoutes(r, d)     // canned replies, close outcomes, notes: desk.go
 		numberRoutes(r, d)   // a number's skillsets, hours and holidays: numbers_detail.go
 		settingsRoutes(r, d) // the tenant's settings: settings.go
+		contactsRoutes(r, d) // contacts, CSV import and export, a person's data: contacts.go
 		teamRoutes(r, d)     // skillsets and agents: team.go
 	})
 }

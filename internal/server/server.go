@@ -124,6 +124,9 @@ func limitBody(next http.Handler) http.Handler {
 		if strings.HasPrefix(r.URL.Path, "/simulator/") {
 			limit = simulator.MaxUpload + 1<<20
 		}
+		if strings.HasPrefix(r.URL.Path, "/admin/contacts/import") {
+			limit = storage.MaxImportBytes + 1<<20 // a CSV file, and the preview posting it back
+		}
 		if strings.HasPrefix(r.URL.Path, "/agent/conversations/") && strings.HasSuffix(r.URL.Path, "/media") {
 			limit = outbound.MaxUpload + 1<<20
 		}

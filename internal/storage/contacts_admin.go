@@ -144,9 +144,9 @@ func (s *Store) EachContact(ctx context.Context, tenantID string, f ContactFilte
 	})
 }
 
-// checkContactName trims a name and refuses one too long or with control
+// CheckContactName trims a name and refuses one too long or with control
 // characters (a name travels into CSV files and templates).
-func checkContactName(name string) (string, error) {
+func CheckContactName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if utf8.RuneCountInString(name) > MaxContactName || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 		return "", fieldError("name", "admin.contacts.name_invalid")
@@ -158,7 +158,7 @@ func checkContactName(name string) (string, error) {
 // the same name changes nothing and reports false. The customer's WhatsApp
 // profile name replaces it when they next write, as it does today.
 func (s *Store) SetContactName(ctx context.Context, tenantID string, actor Actor, contactID, name string) (bool, error) {
-	name, err := checkContactName(name)
+	name, err := CheckContactName(name)
 	if err != nil {
 		return false, err
 	}
@@ -443,7 +443,7 @@ func parseImportRow(line int, cols, rec []string, fields map[string]ContactField
 			if v == "" {
 				continue
 			}
-			name, err := checkContactName(v)
+			name, err := CheckContactName(v)
 			if err != nil {
 				fail(col, err)
 				continue

@@ -75,7 +75,7 @@ func Nav(v *auth.Principal) []NavItem {
 	case domain.RoleAdmin:
 		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"routing", "/admin/routing", "nav.routing"},
 			{"conversations", "/admin/conversations", "nav.conversations"}, {"agent-home", "/agent/", "nav.my_conversations"},
-			{"numbers", "/admin/numbers", "nav.numbers"},
+			{"numbers", "/admin/numbers", "nav.numbers"}, {"contacts", "/admin/contacts", "admin.contacts.nav"},
 			{"skillsets", "/admin/skillsets", "admin.team.nav_skillsets"}, {"agents", "/admin/agents", "admin.team.nav_agents"},
 			{"users", "/admin/users", "nav.users"}, {"apikeys", "/admin/api-keys", "nav.apikeys"}, {"audit", "/admin/audit", "nav.audit"},
 			{"settings", "/admin/settings", "admin.settings.title"}} // links to the desk's settings and API keys
