@@ -251,7 +251,7 @@ func TestBrowserAdminNumberAndSettings(t *testing.T) {
 	}
 	// The routing live view names them in that order too.
 	served, err := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch("/admin/routing").then(r => r.text()).then(t => new DOMParser().parseFromString(t, "text/html")
-		.querySelector('[data-testid=queue][data-number-id="` + n.ID + `"] .hint').textContent)`, chromedp.EvalAwaitPromise))
+		.querySelector('[data-testid=queue][data-number-id="`+n.ID+`"] .hint').textContent)`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatal(err)
 	}
