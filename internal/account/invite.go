@@ -41,31 +41,70 @@ func renderInvite(w http.ResponseWriter, r *http.Request, d Deps, status int, in
 	d.Render(w, r, status, InvitePage(d.Shell.Page(w, r, "admin.team.invite_title", "invite"), r.URL.Path, inv, problem, f))
 }
 
+// inviteThrottle counts an attempt at a token (per token and per client
+// address, as sign-in counts per account and address) before the token is
+// looked up, and answers 429 when past the limit: guessing tokens, by the
+// page or by the form, is limited like guessing passwords. It reports
+// whether to go on, and the throttle's account key.
+func inviteThrottle(w http.ResponseWriter, r *http.Request, d Deps, token string, f *ui.Form) (string, bool) {
+	ctx := r.Context()
+	account := "invite:-" // what cannot be a token counts per address only
+	if auth.InviteTokenHash(token) != nil {
+		account = "invite:" + token
+	}
+	blocked, wait, err := d.Throttle.Attempt(ctx, account, httpx.ClientIP(r))
+	if err != nil {
+		d.Logger.WarnContext(ctx, "invitation throttle unavailable", "error", err)
+	}
+	if blocked {
+		minutes := max(int(math.Ceil(wait.Minutes())), 1)
+		w.Header().Set("Retry-After", strconv.Itoa(minutes*60))
+		f.Error, f.Arg = "login.throttled", strconv.Itoa(minutes)
+		renderInvite(w, r, d, http.StatusTooManyRequests, storage.Invitation{}, "", f)
+		return account, false
+	}
+	return account, true
+}
+
+// lookupInvitation finds the invitation of a token: a problem key and
+// status when it does not work.
+func lookupInvitation(r *http.Request, d Deps, token string) (storage.Invitation, string, int, error) {
+	hash := auth.InviteTokenHash(token)
+	if hash == nil {
+		return storage.Invitation{}, "admin.team.invite_invalid", http.StatusNotFound, nil
+	}
+	inv, err := d.Store.InvitationByToken(r.Context(), hash)
+	problem, status := invitationProblem(err)
+	if problem != "" {
+		err = nil
+	}
+	return inv, problem, status, err
+}
+
 func handleInviteForm(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		// The token is a credential: no referrer carries it off the page.
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		hash := auth.InviteTokenHash(chi.URLParam(r, "token"))
-		var inv storage.Invitation
-		err := storage.ErrNotFound
-		if hash != nil {
-			inv, err = d.Store.InvitationByToken(r.Context(), hash)
-		}
-		if problem, status := invitationProblem(err); problem != "" {
-			renderInvite(w, r, d, status, inv, problem, ui.NewForm())
+		token := chi.URLParam(r, "token")
+		account, ok := inviteThrottle(w, r, d, token, ui.NewForm())
+		if !ok {
 			return
-		} else if err != nil {
+		}
+		inv, problem, status, err := lookupInvitation(r, d, token)
+		switch {
+		case err != nil:
 			d.Unavailable(w, r, "load invitation", err)
-			return
+		case problem != "":
+			renderInvite(w, r, d, status, inv, problem, ui.NewForm())
+		default:
+			_ = d.Throttle.Succeeded(r.Context(), account, httpx.ClientIP(r))
+			renderInvite(w, r, d, http.StatusOK, inv, "", ui.NewForm())
 		}
-		renderInvite(w, r, d, http.StatusOK, inv, "", ui.NewForm())
 	}
 }
 
-// handleInviteAccept sets the password and signs the agent in. The form is
-// checked first (as sign-in checks its fields), then the attempt is counted
-// against the throttle before the token is looked up, so guessing tokens
-// is limited per address like guessing passwords.
+// handleInviteAccept sets the password and signs the agent in. Every
+// attempt is counted against the throttle before the token is looked up.
 func handleInviteAccept(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -78,34 +117,24 @@ func handleInviteAccept(d Deps) http.HandlerFunc {
 		} else if next != confirm {
 			f.Fail("confirm_password", "password.mismatch")
 		}
-		hash := auth.InviteTokenHash(token)
-		if !f.OK() && hash != nil {
-			inv, err := d.Store.InvitationByToken(ctx, hash)
-			if problem, status := invitationProblem(err); problem != "" {
-				renderInvite(w, r, d, status, inv, problem, ui.NewForm())
-				return
-			} else if err != nil {
-				d.Unavailable(w, r, "load invitation", err)
-				return
-			}
-			renderInvite(w, r, d, http.StatusUnprocessableEntity, inv, "", f)
+		account, ok := inviteThrottle(w, r, d, token, f)
+		if !ok {
 			return
 		}
 		ip := httpx.ClientIP(r)
-		account := "invite:" + token
-		blocked, wait, err := d.Throttle.Attempt(ctx, account, ip)
-		if err != nil {
-			d.Logger.WarnContext(ctx, "invitation throttle unavailable", "error", err)
-		}
-		if blocked {
-			minutes := max(int(math.Ceil(wait.Minutes())), 1)
-			w.Header().Set("Retry-After", strconv.Itoa(minutes*60))
-			f.Error, f.Arg = "login.throttled", strconv.Itoa(minutes)
-			renderInvite(w, r, d, http.StatusTooManyRequests, storage.Invitation{}, "", f)
-			return
-		}
-		if !f.OK() { // an impossible token with a bad form: counted, then refused
-			renderInvite(w, r, d, http.StatusNotFound, storage.Invitation{}, "admin.team.invite_invalid", ui.NewForm())
+		if !f.OK() {
+			// Shown again with the errors, unless the link does not work:
+			// then that is what matters.
+			inv, problem, status, err := lookupInvitation(r, d, token)
+			switch {
+			case err != nil:
+				d.Unavailable(w, r, "load invitation", err)
+			case problem != "":
+				renderInvite(w, r, d, status, inv, problem, ui.NewForm())
+			default:
+				_ = d.Throttle.Succeeded(ctx, account, ip)
+				renderInvite(w, r, d, http.StatusUnprocessableEntity, inv, "", f)
+			}
 			return
 		}
 		u, err := tenant.AcceptInvitation(ctx, d.Store, d.Hasher, token, next, ip)

@@ -336,6 +336,21 @@ func TestAdminTeamHandlers(t *testing.T) {
 		}
 	}
 
+	// Guessing tokens is throttled like guessing passwords: past 10 tries
+	// at one token, 429 with Retry-After, even for the form.
+	guess := strings.Repeat("B", 43)
+	for i := 0; i < 10; i++ {
+		if r = again.Get("/invite/" + guess); r.Status != 404 {
+			t.Fatalf("guess %d: %d", i, r.Status)
+		}
+	}
+	if r = again.Get("/invite/" + guess); r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("the 11th guess: %d %q", r.Status, r.Header.Get("Retry-After"))
+	}
+	if r = again.Post("/invite/"+guess, url.Values{"new_password": {"a long password 1"}, "confirm_password": {"a long password 1"}}); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("the form after 10 guesses: %d", r.Status)
+	}
+
 	// Agents reach none of these pages.
 	ag := app.Client(t)
 	ag.MustLogin(anna.Email, storagetest.Password)
