@@ -334,3 +334,46 @@ func TestBrowserAdminNumberAndSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminNumberReorderBreaksTies moves a skillset down among links of the
+// same priority: up and down mean an order, so the links are renumbered 10
+// apart in the new order; moving past the end changes nothing; removing a
+// link is heard by the store.
+func TestAdminNumberReorderBreaksTies(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t)
+	n, sales, support := numberWithSkillsets(t, app)
+	bg, actor := context.Background(), storage.Actor{Email: "test"}
+	for _, s := range []string{sales, support} {
+		if err := app.DB.Store.LinkNumberSkillset(bg, app.F.A.ID, actor, n.ID, s, 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := app.Client(t)
+	b.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	page := "/admin/numbers/" + n.ID
+	b.Get(page)
+	if r := b.Post(page+"/skillsets/"+sales+"/move", url.Values{"dir": {"down"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("move: %d", r.Status)
+	}
+	if got := linkPriorities(t, app, n.ID); got["Support"] != 20 || got["Sales"] != 10 {
+		t.Fatalf("after moving Sales below Support: %v", got)
+	}
+	b.Get(page)
+	if r := b.Post(page+"/skillsets/"+sales+"/move", url.Values{"dir": {"down"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("move past the end: %d", r.Status)
+	}
+	if got := linkPriorities(t, app, n.ID); got["Support"] != 20 || got["Sales"] != 10 {
+		t.Fatalf("moving the last one down changed: %v", got)
+	}
+	b.Get(page)
+	if r := b.Post(page+"/skillsets/"+support+"/unlink", url.Values{}); r.Status != http.StatusSeeOther {
+		t.Fatalf("unlink: %d", r.Status)
+	}
+	if got := linkPriorities(t, app, n.ID); len(got) != 1 || got["Sales"] != 10 {
+		t.Fatalf("after removing Support: %v", got)
+	}
+	if r := b.Follow(page); r.Text("[data-testid=link-row]") == "" || strings.Contains(r.Text("[data-testid=number-skillsets] table"), "Support") {
+		t.Errorf("the page after removing: %q", r.Text("[data-testid=number-skillsets]"))
+	}
+}
