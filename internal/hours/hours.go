@@ -84,7 +84,7 @@ func LoadZone(name string) (*time.Location, error) {
 // CheckZone is LoadZone as a form error on field.
 func CheckZone(field, name string) error {
 	if _, err := LoadZone(name); err != nil {
-		return &domain.FieldError{Field: field, Key: "admin.tz_invalid"}
+		return &domain.FieldError{Field: field, Key: "admin.hours.tz_invalid"}
 	}
 	return nil
 }
@@ -123,12 +123,12 @@ func ParseDay(d time.Weekday, s string) ([]Range, error) {
 		}
 		a, b, ok := strings.Cut(part, "-")
 		if !ok {
-			return nil, &domain.FieldError{Field: field, Key: "admin.hours_format"}
+			return nil, &domain.FieldError{Field: field, Key: "admin.hours.hours_format"}
 		}
 		opens, err1 := ParseClock(a)
 		closes, err2 := ParseClock(b)
 		if err1 != nil || err2 != nil || opens == MinutesPerDay {
-			return nil, &domain.FieldError{Field: field, Key: "admin.hours_format"}
+			return nil, &domain.FieldError{Field: field, Key: "admin.hours.hours_format"}
 		}
 		out = append(out, Range{Weekday: d, Opens: opens, Closes: closes})
 	}
@@ -165,17 +165,17 @@ func Validate(rs []Range) error {
 		field := DayField(r.Weekday)
 		switch {
 		case r.Weekday < time.Sunday || r.Weekday > time.Saturday:
-			return &domain.FieldError{Field: "hours", Key: "admin.hours_format"}
+			return &domain.FieldError{Field: "hours", Key: "admin.hours.hours_format"}
 		case r.Opens < 0 || r.Closes > MinutesPerDay || r.Opens >= MinutesPerDay:
-			return &domain.FieldError{Field: field, Key: "admin.hours_format"}
+			return &domain.FieldError{Field: field, Key: "admin.hours.hours_format"}
 		case r.Opens >= r.Closes:
-			return &domain.FieldError{Field: field, Key: "admin.hours_inverted"}
+			return &domain.FieldError{Field: field, Key: "admin.hours.hours_inverted"}
 		case i > 0 && rs[i-1].Weekday == r.Weekday && rs[i-1].Closes > r.Opens:
-			return &domain.FieldError{Field: field, Key: "admin.hours_overlap"}
+			return &domain.FieldError{Field: field, Key: "admin.hours.hours_overlap"}
 		}
 		perDay[r.Weekday]++
 		if perDay[r.Weekday] > MaxRangesPerDay {
-			return &domain.FieldError{Field: field, Key: "admin.hours_too_many"}
+			return &domain.FieldError{Field: field, Key: "admin.hours.hours_too_many"}
 		}
 	}
 	return nil
@@ -187,7 +187,7 @@ func CheckHoliday(day, name string) (Holiday, error) {
 	day, name = strings.TrimSpace(day), strings.TrimSpace(name)
 	d, err := time.Parse(DayLayout, day)
 	if err != nil || d.Year() < 2000 || d.Year() > 2100 {
-		return Holiday{}, &domain.FieldError{Field: "day", Key: "admin.holiday_day_invalid"}
+		return Holiday{}, &domain.FieldError{Field: "day", Key: "admin.hours.holiday_day_invalid"}
 	}
 	switch {
 	case name == "":
@@ -195,7 +195,7 @@ func CheckHoliday(day, name string) (Holiday, error) {
 	case len([]rune(name)) > MaxHolidayName:
 		return Holiday{}, &domain.FieldError{Field: "name", Key: "form.too_long"}
 	case strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return Holiday{}, &domain.FieldError{Field: "name", Key: "admin.holiday_name_invalid"}
+		return Holiday{}, &domain.FieldError{Field: "name", Key: "admin.hours.holiday_name_invalid"}
 	}
 	return Holiday{Day: d.Format(DayLayout), Name: name}, nil
 }

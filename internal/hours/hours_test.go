@@ -116,17 +116,17 @@ func TestValidateAndParse(t *testing.T) {
 		{"09:00-13:00, 13:00-18:00", ""}, // touching is fine
 		{"00:00-24:00", ""},
 		{"9:00-12:00", ""},
-		{"18:00-09:00", "hours_1 admin.hours_inverted"},
-		{"09:00-09:00", "hours_1 admin.hours_inverted"},
-		{"09:00-13:00, 12:00-18:00", "hours_1 admin.hours_overlap"},
-		{"09:00-18:00, 10:00-11:00", "hours_1 admin.hours_overlap"},
-		{"25:00-26:00", "hours_1 admin.hours_format"},
-		{"24:00-24:00", "hours_1 admin.hours_format"},
-		{"09:60-10:00", "hours_1 admin.hours_format"},
-		{"nine to five", "hours_1 admin.hours_format"},
-		{"09:00", "hours_1 admin.hours_format"},
-		{"1-2,3-4", "hours_1 admin.hours_format"},
-		{"01:00-02:00,03:00-04:00,05:00-06:00,07:00-08:00,09:00-10:00,11:00-12:00,13:00-14:00", "hours_1 admin.hours_too_many"},
+		{"18:00-09:00", "hours_1 admin.hours.hours_inverted"},
+		{"09:00-09:00", "hours_1 admin.hours.hours_inverted"},
+		{"09:00-13:00, 12:00-18:00", "hours_1 admin.hours.hours_overlap"},
+		{"09:00-18:00, 10:00-11:00", "hours_1 admin.hours.hours_overlap"},
+		{"25:00-26:00", "hours_1 admin.hours.hours_format"},
+		{"24:00-24:00", "hours_1 admin.hours.hours_format"},
+		{"09:60-10:00", "hours_1 admin.hours.hours_format"},
+		{"nine to five", "hours_1 admin.hours.hours_format"},
+		{"09:00", "hours_1 admin.hours.hours_format"},
+		{"1-2,3-4", "hours_1 admin.hours.hours_format"},
+		{"01:00-02:00,03:00-04:00,05:00-06:00,07:00-08:00,09:00-10:00,11:00-12:00,13:00-14:00", "hours_1 admin.hours.hours_too_many"},
 	}
 	for _, c := range cases {
 		rs, err := ParseDay(time.Monday, c.in)
@@ -144,13 +144,13 @@ func TestValidateAndParse(t *testing.T) {
 	}
 	// A whole week: overlaps are per day only.
 	week := []Range{{time.Tuesday, 600, 700}, {time.Monday, 600, 700}, {time.Monday, 650, 800}}
-	if got := key(Validate(week)); got != "hours_1 admin.hours_overlap" {
+	if got := key(Validate(week)); got != "hours_1 admin.hours.hours_overlap" {
 		t.Errorf("week: %q", got)
 	}
 	if got := key(Validate([]Range{{time.Tuesday, 600, 700}, {time.Monday, 650, 800}})); got != "" {
 		t.Errorf("different days: %q", got)
 	}
-	if got := key(Validate([]Range{{time.Weekday(7), 600, 700}})); got != "hours admin.hours_format" {
+	if got := key(Validate([]Range{{time.Weekday(7), 600, 700}})); got != "hours admin.hours.hours_format" {
 		t.Errorf("weekday 7: %q", got)
 	}
 }

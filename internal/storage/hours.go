@@ -154,7 +154,7 @@ func (s *Store) SetNumberHours(ctx context.Context, tenantID string, actor Actor
 }
 
 // errHolidayTaken refuses a second holiday on the same day.
-var errHolidayTaken = &domain.FieldError{Field: "day", Key: "admin.holiday_taken"}
+var errHolidayTaken = &domain.FieldError{Field: "day", Key: "admin.hours.holiday_taken"}
 
 // AddHoliday closes a number all day on a date (hours.CheckHoliday), with a
 // name. A day that already is a holiday is a FieldError on "day".

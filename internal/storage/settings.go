@@ -58,7 +58,7 @@ func CheckTenantName(name string) (string, error) {
 	case utf8.RuneCountInString(name) > MaxTenantNameLen:
 		return "", &domain.FieldError{Field: "name", Key: "form.too_long"}
 	case !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return "", &domain.FieldError{Field: "name", Key: "admin.name_invalid"}
+		return "", &domain.FieldError{Field: "name", Key: "admin.settings.name_invalid"}
 	}
 	return name, nil
 }
@@ -71,7 +71,7 @@ func (s *Store) SetTenantProfile(ctx context.Context, tenantID string, actor Act
 		return err
 	}
 	if language != "en" && language != "it" {
-		return &domain.FieldError{Field: "language", Key: "admin.language_invalid"}
+		return &domain.FieldError{Field: "language", Key: "admin.settings.language_invalid"}
 	}
 	timeZone = strings.TrimSpace(timeZone)
 	if err := hours.CheckZone("time_zone", timeZone); err != nil {
@@ -97,7 +97,7 @@ func (s *Store) SetTenantProfile(ctx context.Context, tenantID string, actor Act
 // MaxRetentionDays days.
 func CheckRetentionDays(days int) error {
 	if days < 0 || days > MaxRetentionDays {
-		return &domain.FieldError{Field: "retention_days", Key: "admin.retention_range"}
+		return &domain.FieldError{Field: "retention_days", Key: "admin.settings.retention_range"}
 	}
 	return nil
 }
@@ -135,7 +135,7 @@ func ParseStopWords(s string) ([]string, error) {
 			continue
 		}
 		if utf8.RuneCountInString(w) > MaxStopWordLen || strings.IndexFunc(w, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-			return nil, &domain.FieldError{Field: "stop_words", Key: "admin.stop_word_invalid"}
+			return nil, &domain.FieldError{Field: "stop_words", Key: "admin.settings.stop_word_invalid"}
 		}
 		if !seen[w] {
 			seen[w] = true
@@ -143,7 +143,7 @@ func ParseStopWords(s string) ([]string, error) {
 		}
 	}
 	if len(list) == 0 || len(list) > MaxStopWords {
-		return nil, &domain.FieldError{Field: "stop_words", Key: "admin.stop_words_count"}
+		return nil, &domain.FieldError{Field: "stop_words", Key: "admin.settings.stop_words_count"}
 	}
 	return list, nil
 }
