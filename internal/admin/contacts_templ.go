@@ -99,7 +99,7 @@ func ContactsPage(p ui.Page, l contactList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</a></p></div><form method=\"get\" action=\"/admin/contacts\" class=\"desk-form\" data-testid=\"contacts-filter\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</a></p></div><form method=\"get\" action=\"/admin/contacts\" class=\"contacts-filter\" data-testid=\"contacts-filter\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

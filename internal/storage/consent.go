@@ -36,13 +36,20 @@ func (t InboundTx) SetConsent(ctx context.Context, tenantID, contactID, consent,
 	if current == consent {
 		return false, nil
 	}
-	if _, err := t.tx.Exec(ctx, `UPDATE contacts SET consent = $3, consent_at = now(), consent_source = $4, consent_by = $5, updated_at = now()
-		WHERE tenant_id = $1 AND id = $2`, tenantID, contactID, consent, source, actor); err != nil {
-		return false, err
-	}
-	_, err := t.tx.Exec(ctx, `INSERT INTO consent_events (tenant_id, contact_id, consent, source, actor, note) VALUES ($1, $2, $3, $4, $5, $6)`,
-		tenantID, contactID, consent, source, actor, note)
+	b := &pgx.Batch{}
+	queueConsentChange(b, tenantID, contactID, consent, source, actor, note)
+	err := t.tx.SendBatch(ctx, b).Close()
 	return err == nil, err
+}
+
+// queueConsentChange queues what a change of consent writes: the state on
+// the contact and a row of its history. The caller holds the contact's row
+// locked and knows its consent differs (a CSV import queues thousands).
+func queueConsentChange(b *pgx.Batch, tenantID, contactID, consent, source, actor, note string) {
+	b.Queue(`UPDATE contacts SET consent = $3, consent_at = now(), consent_source = $4, consent_by = $5, updated_at = now()
+		WHERE tenant_id = $1 AND id = $2`, tenantID, contactID, consent, source, actor)
+	b.Queue(`INSERT INTO consent_events (tenant_id, contact_id, consent, source, actor, note) VALUES ($1, $2, $3, $4, $5, $6)`,
+		tenantID, contactID, consent, source, actor, note)
 }
 
 // ConsentHistory lists a contact's consent changes, newest first.

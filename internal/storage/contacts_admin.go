@@ -646,6 +646,10 @@ func (s *Store) ImportContacts(ctx context.Context, tenantID string, actor Actor
 		batch := &pgx.Batch{}
 		priorityMoved := false
 		var consents []ImportRow // applied once every contact has its id
+		ids := map[string]string{} // wa_id → contact id
+		for waID, c := range stored {
+			ids[waID] = c.id
+		}
 		for _, r := range p.Rows {
 			switch r.Action {
 			case ImportNew:
@@ -665,8 +669,15 @@ func (s *Store) ImportContacts(ctx context.Context, tenantID string, actor Actor
 				if fields == nil {
 					fields = map[string]any{}
 				}
+				waID := r.WaID
 				batch.Queue(`INSERT INTO contacts (tenant_id, wa_id, phone, name, priority, tags, fields)
-					VALUES ($1, $2, '+' || $2, $3, $4, $5, $6)`, tenantID, r.WaID, name, prio, tags, fields)
+					VALUES ($1, $2, '+' || $2, $3, $4, $5, $6) RETURNING id`, tenantID, r.WaID, name, prio, tags, fields).
+					QueryRow(func(row pgx.Row) error {
+						var id string
+						err := row.Scan(&id)
+						ids[waID] = id
+						return err
+					})
 			case ImportUpdate:
 				c := stored[r.WaID]
 				if r.Priority != nil && *r.Priority != c.priority {
@@ -692,12 +703,14 @@ func (s *Store) ImportContacts(ctx context.Context, tenantID string, actor Actor
 				return err
 			}
 		}
-		for _, r := range consents {
-			var id string
-			if err := tx.QueryRow(ctx, `SELECT id FROM contacts WHERE tenant_id = $1 AND wa_id = $2`, tenantID, r.WaID).Scan(&id); err != nil {
-				return err
+		// Every contact here is locked (or new) and its consent differs, so
+		// the change is queued as SetConsent would write it.
+		if len(consents) > 0 {
+			cb := &pgx.Batch{}
+			for _, r := range consents {
+				queueConsentChange(cb, tenantID, ids[r.WaID], r.Consent, "imported", actor.Email, "CSV import")
 			}
-			if _, err := Inbound(tx).SetConsent(ctx, tenantID, id, r.Consent, "imported", actor.Email, "CSV import"); err != nil {
+			if err := tx.SendBatch(ctx, cb).Close(); err != nil {
 				return err
 			}
 		}
