@@ -645,7 +645,7 @@ func (s *Store) ImportContacts(ctx context.Context, tenantID string, actor Actor
 		}
 		batch := &pgx.Batch{}
 		priorityMoved := false
-		var consents []ImportRow // applied once every contact has its id
+		var consents []ImportRow   // applied once every contact has its id
 		ids := map[string]string{} // wa_id → contact id
 		for waID, c := range stored {
 			ids[waID] = c.id
