@@ -96,6 +96,9 @@ func TestAdminNumberConfigRefusesBadInput(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !r.Has("[data-testid=error-"+c.field+"]") {
 			t.Errorf("%s %v: %d, error beside %s: %v", c.path, c.values, r.Status, c.field, r.Has("[data-testid=error-"+c.field+"]"))
 		}
+		if msg := r.Text("[data-testid=error-" + c.field + "]"); strings.Contains(msg, "admin.") || strings.Contains(msg, "routing.") {
+			t.Errorf("%s: the error shows its key, not a sentence: %q", c.path, msg)
+		}
 		for k, v := range c.values {
 			if k != "skillset" && !strings.Contains(r.Body, `value="`+v[0]+`"`) && v[0] != "" {
 				t.Errorf("%s: %s=%q was not kept", c.path, k, v[0])
@@ -131,6 +134,9 @@ func TestAdminNumberConfigRefusesBadInput(t *testing.T) {
 		r := b.Post(c.path, c.values)
 		if r.Status != http.StatusUnprocessableEntity || !r.Has("[data-testid=error-"+c.field+"]") {
 			t.Errorf("%s %v: %d", c.path, c.values, r.Status)
+		}
+		if msg := r.Text("[data-testid=error-" + c.field + "]"); msg == "" || strings.Contains(msg, "admin.") || strings.Contains(msg, "routing.") {
+			t.Errorf("%s: the error reads %q", c.path, msg)
 		}
 	}
 	if s, _ := app.DB.Store.TenantSettings(context.Background(), app.F.A.ID); s.Name != "Alpha Srl" || s.RetentionDays != 0 || s.Routing.DefaultCapacity != 3 {
