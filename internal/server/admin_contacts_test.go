@@ -216,14 +216,22 @@ func TestAdminContactEraseAndExport(t *testing.T) {
 	// Others reach nothing: an agent is refused, tenant B sees no such contact.
 	agent := app.Client(t)
 	agent.MustLogin(app.F.A.Agent.Email, storagetest.Password)
-	if r := agent.Get(page); r.Status != http.StatusForbidden {
-		t.Fatalf("an agent opening a contact: %d", r.Status)
+	for _, path := range []string{page, page + "/export.json", "/admin/contacts", "/admin/contacts/import", "/admin/contacts/export.csv"} {
+		if r := agent.Get(path); r.Status != http.StatusForbidden {
+			t.Fatalf("an agent opening %s: %d", path, r.Status)
+		}
 	}
 	other := app.Client(t)
 	other.MustLogin(app.F.B.Admin.Email, storagetest.Password)
 	other.Get("/admin/contacts")
 	if r := other.Get(page); r.Status != http.StatusNotFound {
 		t.Fatalf("tenant B opening A's contact: %d", r.Status)
+	}
+	if r := other.Get(page + "/export.json"); r.Status != http.StatusNotFound {
+		t.Fatalf("tenant B exporting A's contact: %d", r.Status)
+	}
+	if r := other.Get("/admin/contacts/export.csv"); r.Status != http.StatusOK || strings.Contains(r.Body, "3331112222") {
+		t.Fatalf("tenant B's export: %d %q", r.Status, r.Body)
 	}
 	if r := other.Post(page+"/erase", url.Values{"confirm": {"+393331112222"}}); r.Status != http.StatusNotFound {
 		t.Fatalf("tenant B erasing A's contact: %d", r.Status)
