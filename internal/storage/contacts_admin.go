@@ -927,13 +927,14 @@ type Erased struct {
 // statuses, notes, consent history and media rows, in one transaction, once
 // confirm is the contact's phone number (or, for a contact known only by
 // Meta's user id, that id). The audit entry names the contact by id and
-// keeps counts only, never content.
+// keeps counts only, never content; earlier entries about the contact are
+// rewritten the same way.
 func (s *Store) EraseContact(ctx context.Context, tenantID string, actor Actor, contactID, confirm string) (Erased, error) {
 	var out Erased
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		var waID, userID string
-		if err := tx.QueryRow(ctx, `SELECT coalesce(wa_id, ''), coalesce(user_id, '') FROM contacts
-			WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenantID, contactID).Scan(&waID, &userID); err != nil {
+		var waID, userID, who string
+		if err := tx.QueryRow(ctx, `SELECT coalesce(wa_id, ''), coalesce(user_id, ''), coalesce(nullif(phone, ''), wa_id, user_id, '')
+			FROM contacts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenantID, contactID).Scan(&waID, &userID, &who); err != nil {
 			return notFound(err)
 		}
 		confirm = strings.TrimSpace(confirm)
@@ -990,8 +991,15 @@ func (s *Store) EraseContact(ctx context.Context, tenantID string, actor Actor, 
 		if _, err := tx.Exec(ctx, `DELETE FROM contacts WHERE tenant_id = $1 AND id = $2`, tenantID, contactID); err != nil {
 			return err
 		}
+		// Earlier entries about the contact named it by its phone number and
+		// kept what changed: they now name its id and keep only the fact
+		// (migration 000012 says why this is a function).
+		var scrubbed int
+		if err := tx.QueryRow(ctx, `SELECT erase_contact_audit($1, $2)`, contactID, who).Scan(&scrubbed); err != nil {
+			return err
+		}
 		return audit(ctx, tx, tenantID, actor, "contact.erase", contactID, map[string]any{
-			"conversations": out.Conversations, "messages": out.Messages, "files": len(out.BlobKeys)})
+			"conversations": out.Conversations, "messages": out.Messages, "files": len(out.BlobKeys), "audit_entries_scrubbed": scrubbed})
 	})
 	return out, err
 }

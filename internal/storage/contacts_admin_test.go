@@ -245,6 +245,16 @@ func TestContactErasedWithEverythingButTheFact(t *testing.T) {
 	if _, err := st.RecordAdminConsent(ctx, tenantID, admin, marta, "granted", "written", "signed form"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := st.AddContactTag(ctx, tenantID, admin, marta, "pregnant"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetContactPriority(ctx, tenantID, admin, marta, 5); err != nil {
+		t.Fatal(err)
+	}
+	// Tenant B's entry about its own contact stays as it is.
+	if _, err := st.AddContactTag(ctx, f.B.ID, admin, other, "pregnant"); err != nil {
+		t.Fatal(err)
+	}
 	// A photo in Marta's closed conversation.
 	err := st.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		var closed, numberID, mediaID string
@@ -318,7 +328,9 @@ func TestContactErasedWithEverythingButTheFact(t *testing.T) {
 		"media":             `SELECT count(*) FROM media WHERE tenant_id = $1`,
 		"message_statuses":  `SELECT count(*) FROM message_statuses WHERE tenant_id = $1`,
 		"consent_events":    `SELECT count(*) FROM consent_events WHERE tenant_id = $1`,
-		"audit with phone":  `SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND action = 'contact.erase' AND (target LIKE '%3331112222%' OR detail::text LIKE '%3331112222%' OR detail::text LIKE '%Roma%')`,
+		"audit with phone":  `SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND (target LIKE '%3331112222%' OR detail::text LIKE '%3331112222%' OR detail::text LIKE '%Roma%' OR detail::text LIKE '%pregnant%' OR detail::text LIKE '%signed form%')`,
+		"audit kept":        `SELECT 3 - count(*) FROM audit_log WHERE tenant_id = $1 AND target = '` + marta + `' AND detail = '{"erased": true}' AND action IN ('contact.consent', 'contact.tag_add', 'routing.contact_priority')`,
+		"tenant B audit":    `SELECT count(*) - 1 FROM audit_log WHERE tenant_id = '` + f.B.ID + `' AND target = '+393331119999' AND detail->>'tag' = 'pregnant' AND $1::uuid IS NOT NULL`,
 		"tenant B contacts": `SELECT count(*) - 1 FROM contacts WHERE tenant_id = '` + f.B.ID + `' AND id = '` + other + `' AND $1::uuid IS NOT NULL`,
 	} {
 		var n int

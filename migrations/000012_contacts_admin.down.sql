@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS erase_contact_audit(uuid, text);
