@@ -699,7 +699,13 @@ func (s *Store) ImportContacts(ctx context.Context, tenantID string, actor Actor
 			}
 		}
 		if batch.Len() > 0 {
-			if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			if err := tx.SendBatch(ctx, batch).Close(); isUniqueViolation(err) {
+				// A customer wrote meanwhile and became a contact that this
+				// file calls new: nothing was imported, and a new preview
+				// shows the row as an update.
+				p.FileIssues = append(p.FileIssues, ImportIssue{Key: "admin.contacts.import_conflict"})
+				return ErrImportInvalid
+			} else if err != nil {
 				return err
 			}
 		}
