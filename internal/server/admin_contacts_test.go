@@ -292,3 +292,39 @@ func TestAdminContactEraseAndExport(t *testing.T) {
 		t.Fatal("another contact went too")
 	}
 }
+
+// TestAdminContactsImportChecksEverythingAgain: a file over 5 MB is named
+// as such, and the Import step checks the file it is given again, so a
+// preview that was altered (or has gone stale) imports nothing bad.
+func TestAdminContactsImportChecksEverythingAgain(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t)
+	admin := app.Client(t)
+	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	admin.Get("/admin/contacts/import")
+
+	big := []byte("phone\n" + strings.Repeat("+393331112222\n", (storage.MaxImportBytes/14)+10))
+	r := admin.PostFile("/admin/contacts/import", nil, "file", "big.csv", "text/csv", big)
+	if r.Status != http.StatusOK || !strings.Contains(r.Text(`[data-testid=file-issue]`), "5 MB") || r.Has(`[data-testid=import-apply]`) {
+		t.Fatalf("a 5.1 MB file: %d %q", r.Status, r.Text(`[data-testid=file-issue]`))
+	}
+
+	r = admin.PostFile("/admin/contacts/import/apply", url.Values{"csv": {"phone,name\n+393331112222,Marta\n3331112223,Luca\n"}}, "file", "x.csv", "text/csv", nil)
+	if r.Status != http.StatusUnprocessableEntity || r.Doc.Find(`[data-testid=import-row][data-action=error]`).Length() != 1 {
+		t.Fatalf("import of a bad file: %d", r.Status)
+	}
+	if rows, _, _ := app.DB.Store.SearchContacts(context.Background(), app.F.A.ID, storage.ContactFilter{}, 0, 5); len(rows) != 0 {
+		t.Fatalf("a bad file imported %d contacts", len(rows))
+	}
+	r = admin.PostFile("/admin/contacts/import/apply", url.Values{"csv": {"phone,name\n+393331112222,Marta\n"}}, "file", "x.csv", "text/csv", nil)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("import of a good file: %d", r.Status)
+	}
+	if _, found := contactByPhone(t, app, app.F.A.ID, "Marta"); !found {
+		t.Fatal("the good file imported nothing")
+	}
+	// Without the CSRF token nothing happens.
+	if r := admin.PostRaw("/admin/contacts/import/apply", url.Values{"csv": {"phone\n+393334445555\n"}}); r.Status != http.StatusForbidden {
+		t.Fatalf("import without a CSRF token: %d", r.Status)
+	}
+}
