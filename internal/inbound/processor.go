@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,11 +44,6 @@ type Processor struct {
 	// waits for its commit at most about that long.
 	BatchSize int
 	BatchTime time.Duration
-	// applying is held while a batch is applied (not while it commits), so
-	// the goroutines sharing this processor never deadlock on each other's
-	// rows; processors in other instances may, and then the event Postgres
-	// picks is rolled back to its savepoint and retried alone.
-	applying sync.Mutex
 }
 
 // NewProcessor returns a processor; call Run to start it.
@@ -131,10 +125,6 @@ func (p *Processor) Drain(ctx context.Context) {
 		var attempts int
 		var fx effects
 		found, err := p.store.ProcessWebhookEvent(ctx, func(tx pgx.Tx, ev storage.WebhookEvent) (string, error) {
-			// Not beside a batch of this processor's other goroutine: see
-			// applying.
-			p.applying.Lock()
-			defer p.applying.Unlock()
 			current, attempts = ev.ID, ev.Attempts
 			itx := storage.Inbound(tx)
 			reason, err := p.apply(ctx, itx, ev, &fx)
@@ -190,12 +180,14 @@ func (p *Processor) Drain(ctx context.Context) {
 // how many it left pending after an error.
 func (p *Processor) applyBatch(ctx context.Context) (claimed, left int, err error) {
 	var all effects
-	opt := storage.WebhookBatchOptions{Size: p.BatchSize, Time: p.BatchTime, Serial: &p.applying}
-	b, err := p.store.ProcessWebhookEvents(ctx, opt, func(tx pgx.Tx, ev storage.WebhookEvent) (string, error) {
+	b, err := p.store.ProcessWebhookEvents(ctx, p.BatchSize, p.BatchTime, func(tx pgx.Tx, ev storage.WebhookEvent) (string, error) {
 		var fx effects
 		itx := storage.Inbound(tx)
 		reason, err := p.apply(ctx, itx, ev, &fx)
 		if err != nil {
+			// Two batches running at once can deadlock on the same
+			// contacts, conversations or agents; Postgres then fails one
+			// statement of one of them, after deadlock_timeout (1 s).
 			p.logger.WarnContext(ctx, "webhook event rolled back in its batch, to be retried alone", "event_id", ev.ID, "error", err)
 			return "", err
 		}
@@ -282,8 +274,12 @@ func (p *Processor) apply(ctx context.Context, tx storage.InboundTx, ev storage.
 	for ei, entry := range payload.Entries {
 		for ci, change := range entry.Changes {
 			path := fmt.Sprintf("entry[%d].changes[%d]", ei, ci)
-			if err := tx.Platform(ctx); err != nil {
-				return "", err
+			// Each change finds its number in platform scope; the first
+			// starts there already (ProcessWebhookEvent[s] see to it).
+			if ei > 0 || ci > 0 {
+				if err := tx.Platform(ctx); err != nil {
+					return "", err
+				}
 			}
 			var why string
 			switch {
