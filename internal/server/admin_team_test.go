@@ -529,6 +529,19 @@ func TestBrowserAdminTeam(t *testing.T) {
 	}); err != nil || reason != "the agent is no longer active" {
 		t.Fatalf("the requeue is explained: %q %v", reason, err)
 	}
+	// The console in that tab notices the ended session and reloads itself,
+	// which can abort a navigation made at the same moment: go to a blank
+	// page first, trying again until one navigation wins.
+	for i := 0; ; i++ {
+		err := chromedp.Do(guestTab, chromedp.Navigate("about:blank"))
+		if err == nil {
+			break
+		}
+		if i == 5 {
+			t.Fatalf("leave the console: %v", err)
+		}
+		waitABit()
+	}
 	do(guestTab, "the deactivated agent can no longer sign in",
 		chromedp.Navigate(app.URL+"/agent"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
