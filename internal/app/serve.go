@@ -174,6 +174,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		workers.Go(func() { sender.Run(wctx) })
 	}
 	workers.Go(func() { catalog.Run(wctx) })
+	if cfg.PprofAddr != "" {
+		workers.Go(func() { servePprof(wctx, cfg.PprofAddr, logger) })
+	}
 	workers.Go(func() { _ = sb.Fake.Run(wctx) })
 	workers.Go(func() { sb.Sync(wctx, 10*time.Second) })
 	// Every instance runs a dispatcher; leases make exactly one of them

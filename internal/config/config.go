@@ -46,6 +46,9 @@ type Config struct {
 	// Sender runs the outbox sender in this process. Pacing is per process,
 	// so with several instances exactly one should send.
 	Sender bool
+	// PprofAddr, when set, serves Go's profiler there (loopback only): for
+	// an operator measuring an instance, never on the public listener.
+	PprofAddr string
 }
 
 // Error names the variable that is wrong. Its message is meant to be printed
@@ -166,6 +169,12 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, &Error{"GRAPH_API_VERSION", "must look like v23.0"}
 	}
 	c.BlobDir = get("BLOB_DIR", "data/blobs")
+	if c.PprofAddr = get("PPROF_ADDR", ""); c.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return c, &Error{"PPROF_ADDR", "must be a loopback address such as 127.0.0.1:6060 (the profiler is never public)"}
+		}
+	}
 	switch strings.ToLower(get("SENDER", "true")) {
 	case "true", "1", "yes":
 		c.Sender = true

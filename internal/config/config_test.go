@@ -45,6 +45,8 @@ func TestEachBadValueNamesItsVariable(t *testing.T) {
 		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 		{map[string]string{"MIGRATE": "maybe"}, "MIGRATE"},
 		{map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
+		{map[string]string{"PPROF_ADDR": "0.0.0.0:6060"}, "PPROF_ADDR"},
+		{map[string]string{"PPROF_ADDR": "6060"}, "PPROF_ADDR"},
 	}
 	for _, c := range cases {
 		_, err := config.Load(getenv(c.env))
@@ -53,11 +55,11 @@ func TestEachBadValueNamesItsVariable(t *testing.T) {
 			t.Errorf("%v: got %v, want an error naming %s", c.env, err, c.bad)
 		}
 	}
-	c, err := config.Load(getenv(map[string]string{"APP_ENV": "production", "SECRET_KEY": good, "BASE_URL": "https://sb.example", "LOG_FORMAT": "json", "MIGRATE": "false"}))
+	c, err := config.Load(getenv(map[string]string{"APP_ENV": "production", "SECRET_KEY": good, "BASE_URL": "https://sb.example", "LOG_FORMAT": "json", "MIGRATE": "false", "PPROF_ADDR": "127.0.0.1:6060"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Secure() || c.Migrate || len(c.SecretKey) != 32 {
+	if !c.Secure() || c.Migrate || len(c.SecretKey) != 32 || c.PprofAddr != "127.0.0.1:6060" {
 		t.Fatalf("production config: secure=%v migrate=%v key=%d bytes", c.Secure(), c.Migrate, len(c.SecretKey))
 	}
 }
