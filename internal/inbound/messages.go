@@ -17,7 +17,7 @@ import (
 // in it, for the tenant that owns the number.
 func (p *Processor) applyMessages(ctx context.Context, tx storage.InboundTx, ev storage.WebhookEvent, v *webhook.MessagesValue, fx *effects) (string, error) {
 	pnid := v.Metadata.PhoneNumberID
-	n, err := tx.NumberByPhoneNumberID(ctx, pnid)
+	n, err := fx.lookups.number(ctx, tx, pnid)
 	if err == nil && !fromItsApp(n, ev) {
 		return fmt.Sprintf("phone_number_id %q is not connected through the app this webhook came from", pnid), nil
 	}
@@ -119,7 +119,9 @@ func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n do
 		}
 		queued = true
 	}
-	inserted, err := tx.InsertMessage(ctx, msg, m.Raw)
+	// The conversation's times move with the insert (one statement). System
+	// notices are not the customer writing: they keep the window.
+	inserted, err := tx.InsertInboundMessage(ctx, msg, m.Raw, m.Type != webhook.TypeSystem)
 	if err != nil || !inserted {
 		return false, err // a redelivery changes nothing
 	}
@@ -127,10 +129,6 @@ func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n do
 		if err := tx.SetReaction(ctx, n.TenantID, m.Reaction.MessageID, m.Reaction.Emoji); err != nil {
 			return false, err
 		}
-	}
-	// System notices are not the customer writing: they keep the window.
-	if err := tx.TouchConversation(ctx, n.TenantID, convID, m.Timestamp, m.Type != webhook.TypeSystem); err != nil {
-		return false, err
 	}
 	if m.Text != nil {
 		if err := p.honourStop(ctx, tx, n, contactID, m, fx); err != nil {
@@ -306,7 +304,7 @@ func (p *Processor) honourStop(ctx context.Context, tx storage.InboundTx, n doma
 	if word == "" || len(word) > 40 {
 		return nil
 	}
-	keywords, err := tx.StopKeywords(ctx, n.TenantID)
+	keywords, err := fx.lookups.stopWords(ctx, tx, n.TenantID)
 	if err != nil {
 		return err
 	}

@@ -49,16 +49,25 @@ func tellAgent(ctx context.Context, q interface {
 // waits (its agent reads the history when it gets it).
 func (t InboundTx) tellAboutMessage(ctx context.Context, tenantID, wamid, kind string) error {
 	var e AgentEvent
-	err := t.tx.QueryRow(ctx, `SELECT c.assigned_agent_id, m.conversation_id, m.id FROM messages m
-		JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
-		WHERE m.tenant_id = $1 AND m.wamid = $2 AND c.status = 'assigned' AND c.assigned_agent_id IS NOT NULL`,
-		tenantID, wamid).Scan(&e.AgentID, &e.ConversationID, &e.MessageID)
+	var agent *string
+	// The conversation's status is tested here, not in the WHERE: with it
+	// there, the generic plan Postgres settles on after a few runs can walk
+	// the partial index conversations_open_agent over all the tenant's
+	// assigned conversations instead of joining the one by its key.
+	err := t.tx.QueryRow(ctx, `SELECT CASE WHEN c.status = 'assigned' THEN c.assigned_agent_id::text END, m.conversation_id, m.id
+		FROM messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+		WHERE m.tenant_id = $1 AND m.wamid = $2`,
+		tenantID, wamid).Scan(&agent, &e.ConversationID, &e.MessageID)
 	if err == pgx.ErrNoRows {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
+	if agent == nil {
+		return nil
+	}
+	e.AgentID = *agent
 	e.TenantID, e.Kind = tenantID, kind
 	if e, err = tellAgent(ctx, t.tx, e); err != nil {
 		return err
