@@ -173,15 +173,8 @@ func (s *Store) ListMessages(ctx context.Context, tenantID, conversationID strin
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanMessage(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		out, err = collectMessages(rows)
+		return err
 	})
 	return out, err
 }

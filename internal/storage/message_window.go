@@ -23,15 +23,8 @@ func (s *Store) RecentMessages(ctx context.Context, tenantID, conversationID, be
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanMessage(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		out, err = collectMessages(rows)
+		return err
 	})
 	if err != nil {
 		return nil, false, err
@@ -60,16 +53,23 @@ func (s *Store) MessagesFrom(ctx context.Context, tenantID, conversationID, from
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanMessage(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		out, err = collectMessages(rows)
+		return err
 	})
 	slices.Reverse(out)
 	return out, err
+}
+
+// collectMessages scans rows of messageColumns.
+func collectMessages(rows pgx.Rows) ([]domain.Message, error) {
+	defer rows.Close()
+	var out []domain.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
