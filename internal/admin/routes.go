@@ -47,7 +47,8 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/", handleHome(d))
 		r.Get("/users", handleUsers(d))
 		r.Get("/users/{id}", handleUser(d))
-		r.Get("/audit", handleAudit(d))
+		r.Get("/audit", handleAudit(d))           // search and paging: audit.go
+		r.Get("/audit.csv", handleAuditExport(d)) // the same filters as CSV
 		r.Get("/numbers", handleNumbers(d))
 		r.Get("/numbers/new", handleNumberForm(d))
 		r.Post("/numbers", handleNumberCreate(d))
@@ -126,18 +127,6 @@ func handleUser(d Deps) http.HandlerFunc {
 			return
 		}
 		d.Render(w, r, http.StatusOK, UserPage(d.Shell.Page(w, r, "users.detail", "users"), u))
-	}
-}
-
-func handleAudit(d Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, _ := auth.FromContext(r.Context())
-		entries, err := d.Store.ListAudit(r.Context(), p.TenantID, 200)
-		if err != nil {
-			d.Unavailable(w, r, "list audit", err)
-			return
-		}
-		d.Render(w, r, http.StatusOK, AuditPage(d.Shell.Page(w, r, "audit.title", "audit"), entries))
 	}
 }
 

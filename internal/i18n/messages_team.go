@@ -81,4 +81,22 @@ var teamMessages = map[string]entry{
 	"admin.team.invite_expired_page": {"This invitation has expired. Ask your administrator for a new link.", "Questo invito è scaduto. Chiedi un nuovo link al tuo amministratore."},
 	"admin.team.invite_to_login":     {"Go to sign-in", "Vai all'accesso"},
 	"admin.team.welcome":             {"Welcome! Your password is set and you are signed in.", "Benvenuto! La password è impostata e hai effettuato l'accesso."},
+
+	// The audit log's search and export.
+	"admin.audit.export":         {"Export CSV", "Esporta CSV"},
+	"admin.audit.search":         {"Search", "Cerca"},
+	"admin.audit.any":            {"Any", "Qualsiasi"},
+	"admin.audit.from":           {"From", "Dal"},
+	"admin.audit.to":             {"To", "Al"},
+	"admin.audit.filter":         {"Filter", "Filtra"},
+	"admin.audit.zone":           {"Days are in the %s time zone; times are shown in UTC.", "I giorni sono nel fuso orario %s; gli orari sono mostrati in UTC."},
+	"admin.audit.detail":         {"Before and after", "Prima e dopo"},
+	"admin.audit.ip":             {"Address", "Indirizzo"},
+	"admin.audit.pages":          {"Pages of the audit log", "Pagine del registro attività"},
+	"admin.audit.older":          {"Older", "Meno recenti"},
+	"admin.audit.newest":         {"Newest", "Più recenti"},
+	"admin.audit.text_invalid":   {"Enter at most 200 characters of plain text.", "Inserisci al massimo 200 caratteri di testo semplice."},
+	"admin.audit.date_invalid":   {"Enter a date as YYYY-MM-DD.", "Inserisci una data nel formato AAAA-MM-GG."},
+	"admin.audit.date_order":     {"The end date is before the start date.", "La data finale è precedente a quella iniziale."},
+	"admin.audit.cursor_invalid": {"That page link is not valid; showing the newest entries.", "Il link alla pagina non è valido; sono mostrate le attività più recenti."},
 }
