@@ -22,6 +22,9 @@ type Deps struct {
 	Numbers *number.Service
 	// Replayed wakes the webhook processor after a replay.
 	Replayed func()
+	// Sockets counts the agent consoles connected to this instance (the
+	// hub's); nil when the instance serves none.
+	Sockets func() int
 }
 
 // Routes mounts /operator; only operators may enter.
@@ -45,5 +48,6 @@ func Routes(r chi.Router, d Deps) {
 		r.Post("/webhooks/{id}/replay", handleWebhookReplay(d))
 		r.Get("/apps", handleApps(d))
 		r.Post("/apps", handleAppCreate(d))
+		r.Get("/health", handleHealth(d))
 	})
 }

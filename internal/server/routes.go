@@ -64,7 +64,11 @@ func routes(d Deps, rd routeDeps) http.Handler {
 		})
 		surface := ui.Surface{Auth: rd.auth, Cookies: rd.cookies, Shell: rd.shell, Logger: d.Logger, Fail: rd.fail}
 		account.Routes(r, account.Deps{Surface: surface, Store: d.Store, Hasher: d.Hasher, Sessions: rd.sessions, Throttle: rd.throttle})
-		operator.Routes(r, operator.Deps{Surface: surface, Store: d.Store, Tenants: d.Tenants, Numbers: d.Numbers,
+		var sockets func() int
+		if d.Hub != nil {
+			sockets = d.Hub.Connections
+		}
+		operator.Routes(r, operator.Deps{Surface: surface, Store: d.Store, Tenants: d.Tenants, Numbers: d.Numbers, Sockets: sockets,
 			Replayed: func() {
 				if d.WebhookStored != nil {
 					d.WebhookStored()

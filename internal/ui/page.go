@@ -71,7 +71,8 @@ func Nav(v *auth.Principal) []NavItem {
 	switch v.Role {
 	case domain.RoleOperator:
 		return []NavItem{{"tenants", "/operator/tenants", "nav.tenants"}, {"plans", "/operator/plans", "nav.plans"},
-			{"webhooks", "/operator/webhooks", "nav.webhooks"}, {"apps", "/operator/apps", "nav.apps"}}
+			{"webhooks", "/operator/webhooks", "nav.webhooks"}, {"apps", "/operator/apps", "nav.apps"},
+			{"health", "/operator/health", "operator.health.nav"}}
 	case domain.RoleAdmin:
 		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"routing", "/admin/routing", "nav.routing"},
 			{"conversations", "/admin/conversations", "nav.conversations"}, {"agent-home", "/agent/", "nav.my_conversations"},
