@@ -227,12 +227,17 @@ func handleAuditExport(d Deps) http.HandlerFunc {
 	}
 }
 
-// csvSafe keeps a spreadsheet from reading a target as a formula.
+// csvSafe keeps a spreadsheet from reading a target (which may name
+// something an administrator typed) as a formula; a phone number such as
+// +393331112222 is left as it is, since it is a number to a spreadsheet.
 func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
 	}
-	return s
+	if (s[0] == '+' || s[0] == '-') && len(s) > 1 && strings.Trim(s[1:], "0123456789") == "" {
+		return s
+	}
+	return "'" + s
 }
 
 // auditDetailLine is one key of an entry's detail as the page shows it.

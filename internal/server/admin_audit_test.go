@@ -101,7 +101,7 @@ func TestAdminAuditSearchAndExport(t *testing.T) {
 	rec := recs[1]
 	when, err := time.Parse(time.RFC3339, rec[0])
 	var d map[string]any
-	if err != nil || time.Since(when) > time.Hour || rec[1] != app.F.A.Admin.Email || rec[2] != "routing.contact_priority" ||
+	if err != nil || time.Since(when) > time.Hour || rec[1] != app.F.A.Admin.Email || rec[2] != "routing.contact_priority" || rec[3] != "+393331112222" ||
 		rec[4] != "203.0.113.9" || json.Unmarshal([]byte(rec[5]), &d) != nil || strings.Contains(rec[5], " ") {
 		t.Fatalf("export row: %q", rec)
 	}
