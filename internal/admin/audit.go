@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -188,43 +189,64 @@ func handleAuditExport(d Deps) http.HandlerFunc {
 		}
 		// Nothing is sent until the first row, so a failure before it is
 		// still an error page.
-		var cw *csv.Writer
-		start := func() {
+		out := &auditCSV{Cap: auditExportCap, Start: func() io.Writer {
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="audit-`+time.Now().UTC().Format("20060102-150405")+`.csv"`)
-			cw = csv.NewWriter(w)
-			_ = cw.Write([]string{"time", "actor", "action", "target", "ip", "detail"})
-		}
-		n := 0
-		err = d.Store.EachAudit(ctx, p.TenantID, f, auditExportCap+1, func(e domain.AuditEntry) error {
-			if cw == nil {
-				start()
-			}
-			n++
-			if n > auditExportCap {
-				return nil // the one row past the cap only tells that there are more
-			}
-			detail, err := json.Marshal(e.Detail)
-			if err != nil {
-				return err
-			}
-			return cw.Write([]string{e.CreatedAt.UTC().Format(time.RFC3339), e.ActorEmail, e.Action, csvSafe(e.Target), e.IP, string(detail)})
-		})
-		if err != nil && cw == nil {
+			return w
+		}}
+		err = d.Store.EachAudit(ctx, p.TenantID, f, auditExportCap+1, out.Row)
+		if err != nil && !out.Started() {
 			d.Unavailable(w, r, "export audit", err)
 			return
 		} else if err != nil {
 			d.Logger.ErrorContext(ctx, "export audit", "error", err) // the file is cut short
 			return
 		}
-		if cw == nil {
-			start()
-		}
-		if n > auditExportCap {
-			_ = cw.Write([]string{fmt.Sprintf("# capped at %d rows: narrow the filter to export the rest", auditExportCap)})
-		}
-		cw.Flush()
+		out.Finish()
 	}
+}
+
+// auditCSV writes audit entries as CSV as they come, opening the file
+// (Start) at the first one; past Cap rows it writes none and Finish ends
+// the file with a line that says so.
+type auditCSV struct {
+	Cap   int
+	Start func() io.Writer
+	cw    *csv.Writer
+	n     int
+}
+
+func (a *auditCSV) Started() bool { return a.cw != nil }
+
+func (a *auditCSV) open() {
+	if a.cw == nil {
+		a.cw = csv.NewWriter(a.Start())
+		_ = a.cw.Write([]string{"time", "actor", "action", "target", "ip", "detail"})
+	}
+}
+
+// Row writes one entry: time in UTC (RFC 3339), actor, action, target,
+// address and the detail as compact JSON.
+func (a *auditCSV) Row(e domain.AuditEntry) error {
+	a.open()
+	a.n++
+	if a.n > a.Cap {
+		return nil // a row past the cap only tells that there are more
+	}
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return err
+	}
+	return a.cw.Write([]string{e.CreatedAt.UTC().Format(time.RFC3339), e.ActorEmail, e.Action, csvSafe(e.Target), e.IP, string(detail)})
+}
+
+// Finish writes the header of an empty file and the cap's note, and flushes.
+func (a *auditCSV) Finish() {
+	a.open()
+	if a.n > a.Cap {
+		_ = a.cw.Write([]string{fmt.Sprintf("# capped at %d rows: narrow the filter to export the rest", a.Cap)})
+	}
+	a.cw.Flush()
 }
 
 // csvSafe keeps a spreadsheet from reading a target (which may name

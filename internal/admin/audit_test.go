@@ -1,7 +1,9 @@
 package admin
 
 import (
+	"io"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +65,41 @@ func TestAuditDetailAndCSV(t *testing.T) {
 		if got := csvSafe(in); got != out {
 			t.Errorf("csvSafe(%q) = %q, want %q", in, got, out)
 		}
+	}
+}
+
+func TestAuditCSVCap(t *testing.T) {
+	var buf strings.Builder
+	started := 0
+	a := &auditCSV{Cap: 2, Start: func() io.Writer { started++; return &buf }}
+	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.FixedZone("CET", 3600))
+	for i := 1; i <= 3; i++ {
+		if err := a.Row(domain.AuditEntry{ID: int64(i), ActorEmail: "a@x.test", Action: "contact.name", Target: "t", IP: "192.0.2.1",
+			Detail: map[string]any{"after": "B"}, CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.Finish()
+	want := "time,actor,action,target,ip,detail\n" +
+		"2026-11-26T09:00:00Z,a@x.test,contact.name,t,192.0.2.1,\"{\"\"after\"\":\"\"B\"\"}\"\n" +
+		"2026-11-26T09:00:00Z,a@x.test,contact.name,t,192.0.2.1,\"{\"\"after\"\":\"\"B\"\"}\"\n" +
+		"# capped at 2 rows: narrow the filter to export the rest\n"
+	if buf.String() != want || started != 1 {
+		t.Fatalf("capped export (%d starts):\n%s", started, buf.String())
+	}
+
+	// At the cap exactly, no note; an empty export is its header.
+	buf.Reset()
+	a = &auditCSV{Cap: 1, Start: func() io.Writer { return &buf }}
+	_ = a.Row(domain.AuditEntry{CreatedAt: at})
+	a.Finish()
+	if strings.Contains(buf.String(), "capped") {
+		t.Fatalf("a note at the cap exactly: %s", buf.String())
+	}
+	buf.Reset()
+	a = &auditCSV{Cap: 1, Start: func() io.Writer { return &buf }}
+	a.Finish()
+	if buf.String() != "time,actor,action,target,ip,detail\n" {
+		t.Fatalf("empty export: %q", buf.String())
 	}
 }
