@@ -26,6 +26,8 @@ var consoleMessages = map[string]entry{
 	"agent.keys.home":               {"Back to my conversations", "Torna alle mie conversazioni"},
 	"agent.keys.help":               {"Show this help", "Mostra questo aiuto"},
 	"agent.keys.dismiss":            {"Close", "Chiudi"},
+	"agent.session_expired": {"Not sent: your session has ended. Sign in again (in another tab, to keep what you wrote here), then send.",
+		"Non inviato: la sessione è scaduta. Accedi di nuovo (in un'altra scheda, per non perdere quanto hai scritto qui), poi invia."},
 
 	"conversation.take_over":  {"Take over (answer it yourself)", "Prendi in carico (rispondi tu)"},
 	"conversation.taken_over": {"The conversation is yours: answer it here.", "La conversazione è tua: rispondi qui."},

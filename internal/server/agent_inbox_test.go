@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/server/browsertest"
 	"switchboard/internal/server/servertest"
@@ -86,7 +87,9 @@ func TestBrowserAgentInboxKeysAndHistory(t *testing.T) {
 
 	// Opening it shows the newest 50 and marks everything read, here and on
 	// the customer's phone.
-	do("open the conversation", chromedp.Click(chromedp.CSS(`[data-testid=inbox-open]`)),
+	// Followed by its address: the live inbox may be re-rendered (each
+	// message re-renders it) between finding the link and clicking it.
+	do("open the conversation", chromedp.Navigate(app.URL+eval(`document.querySelector('[data-testid=inbox-open]').getAttribute('href')`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#inbox-live [data-testid=inbox-row]`)))
@@ -158,5 +161,46 @@ func TestBrowserAgentInboxKeysAndHistory(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=composer-text]`)))
 	if w := eval(`document.documentElement.scrollWidth + " in " + document.documentElement.clientWidth`); w != "375 in 375" {
 		t.Fatalf("on a 390-px screen (375 inside the scroll bar) the page is %s px wide", w)
+	}
+
+	// The session ends (signed out elsewhere): sending says so and keeps
+	// the text, or — when the page's heartbeat noticed first — the page is
+	// already the sign-in page (which brings the agent back here); nothing
+	// is sent either way.
+	if err := app.DB.Store.InPlatform(bg, func(tx pgx.Tx) error {
+		_, err := tx.Exec(bg, `DELETE FROM sessions WHERE user_id = $1`, agent.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Typed and sent from a script: the page may already be on its way
+	// to sign in, and a wait for the composer would never end.
+	_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const box = document.querySelector('[data-testid=composer-text]');
+		if (!box) return false;
+		box.value = "Mi sente?";
+		document.getElementById("composer").requestSubmit();
+		return true;
+	})()`))
+	const outcome = `(() => {
+		if (location.pathname === "/login") return "sign in";
+		const e = document.querySelector('[data-testid=composer-error]');
+		const box = document.querySelector('[data-testid=composer-text]');
+		return e && e.textContent.includes("session") && box.value === "Mi sente?" ? "said, text kept" : "";
+	})()`
+	// Read without eval: the page may be navigating to sign in meanwhile.
+	read := func() string {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](outcome))
+		return got
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for got := read(); got == ""; got = read() {
+		if time.Now().After(deadline) {
+			t.Fatal("after the session ended the page neither said so nor went to sign in")
+		}
+		waitABit()
+	}
+	if fakeReceived(app, n, marta, "Mi sente?") {
+		t.Fatal("a message was sent without a session")
 	}
 }

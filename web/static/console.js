@@ -183,12 +183,15 @@ if (composer) {
     try {
       const res = await fetch(composer.action, { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf(), Accept: "application/json" }, body });
       const answer = await res.json().catch(() => ({}));
-      if (res.ok) {
+      if (res.ok && !res.redirected) {
         text.value = "";
         messages.dataset.follow = "1";
         touch(messages);
       } else {
-        error.textContent = answer.error || String(res.status);
+        // A session that ended answers 401 (or sends the page to sign in):
+        // say so and keep the text, rather than a bare status.
+        const expired = res.status === 401 || res.redirected;
+        error.textContent = expired ? composer.dataset.expired : answer.error || String(res.status);
         if (res.status === 403) takenAway();
       }
     } catch (_) {

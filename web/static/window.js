@@ -153,12 +153,14 @@ document.addEventListener("submit", async (ev) => {
   try {
     const res = await fetch(form.action, { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf(), Accept: "application/json" }, body });
     const answer = await res.json().catch(() => ({}));
-    if (res.ok) {
+    if (res.ok && !res.redirected) {
       form.reset();
       choose("", null);
       document.dispatchEvent(new CustomEvent("sb:sent"));
     } else {
-      error.textContent = answer.error || String(res.status);
+      const composer = document.getElementById("composer");
+      const expired = (res.status === 401 || res.redirected) && composer;
+      error.textContent = expired ? composer.dataset.expired : answer.error || String(res.status);
     }
   } catch (_) {
     error.textContent = form.dataset.retry || "Not sent: try again in a moment.";
