@@ -77,7 +77,7 @@ func TestBrowserAgentConsoleLive(t *testing.T) {
 	// The customer writes: the conversation appears in the inbox, live.
 	writes("Buongiorno")
 	do("the conversation reaches the inbox without a reload", chromedp.WaitVisible(chromedp.CSS(`[data-testid=inbox-row]`)))
-	do("open it", chromedp.Click(chromedp.CSS(`[data-testid=inbox-open]`)),
+	do("open it", clickLive(`[data-testid=inbox-open]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
 	waitText("Buongiorno")

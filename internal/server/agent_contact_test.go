@@ -227,7 +227,7 @@ func TestBrowserAgentContactPanel(t *testing.T) {
 	}
 
 	do("open the conversation: the panel shows the contact",
-		chromedp.Click(chromedp.CSS(`[data-testid=inbox-open]`)),
+		clickLive(`[data-testid=inbox-open]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#contact-panel [data-testid=contact-name]`)))
 	if got := text(`[data-testid=contact-name]`); got != "Marta" {

@@ -117,7 +117,7 @@ func TestBrowserAgentOnOneInstanceWebhookOnOther(t *testing.T) {
 	// The first message arrives at B; the conversation reaches A's inbox.
 	writes("Buonasera, ho un problema con l'ordine")
 	do("the conversation reaches the inbox on A without a reload", chromedp.WaitVisible(chromedp.CSS(`[data-testid=inbox-row]`)))
-	do("open it", chromedp.Click(chromedp.CSS(`[data-testid=inbox-open]`)),
+	do("open it", clickLive(`[data-testid=inbox-open]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
 	waitText("Buonasera, ho un problema con l'ordine")

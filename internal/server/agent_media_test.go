@@ -149,7 +149,7 @@ func TestBrowserAgentMediaBothWays(t *testing.T) {
 	sends(fakemeta.InboundMessage{Text: "Buongiorno, vi mando la foto e il preventivo"})
 	do("open the conversation",
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=inbox-open]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=inbox-open]`)),
+		clickLive(`[data-testid=inbox-open]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
 
@@ -223,7 +223,7 @@ func TestBrowserAgentMediaBothWays(t *testing.T) {
 		}
 	}
 	do("reply to the customer's photo",
-		chromedp.Click(chromedp.CSS(`[data-direction=inbound][data-type=image] [data-testid=message-reply]`)),
+		clickLive(`[data-direction=inbound][data-type=image] [data-testid=message-reply]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=reply-quote]`)))
 	if q := eval(`document.querySelector('[data-testid=reply-quote-text]').textContent`); q != "la vetrina" {
 		t.Fatalf("the quote above the composer reads %q", q)

@@ -134,7 +134,7 @@ func TestBrowserAgentTransferSeenLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(annaTab, "the conversation reaches Anna", chromedp.WaitVisible(chromedp.CSS(`[data-testid=inbox-row]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=inbox-open]`)),
+		clickLive(`[data-testid=inbox-open]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=transfer-tool]`)),
@@ -208,7 +208,7 @@ func TestBrowserAgentTransferSeenLive(t *testing.T) {
 	if v := eval(brunoTab, `[String(window.sbNotReloaded)]`)[0]; v != "yes" {
 		t.Fatal("Bruno's page was reloaded to show the conversation")
 	}
-	do(brunoTab, "open it", chromedp.Click(chromedp.CSS(`[data-testid=inbox-open]`)),
+	do(brunoTab, "open it", clickLive(`[data-testid=inbox-open]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=conversation]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=note-body]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=close-tool]`)))

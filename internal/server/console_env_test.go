@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -53,4 +54,13 @@ func signInAvailable(app *servertest.App, email string) chromedp.Action[chromedp
 		chromedp.Click(chromedp.CSS(`[data-testid=set-available]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-live=on]`)))
+}
+
+// clickLive clicks what sel finds in one script run: in the live inbox or
+// message list a node can be replaced by a re-render between chromedp
+// finding it and clicking it ("Could not find node with given id").
+func clickLive(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(`+strconv.Quote(sel)+`).click()`))
 }

@@ -73,7 +73,7 @@ type App struct {
 	Prefix  string
 	Clock   *Clock
 	Tenants *tenant.Service
-	Logs    *strings.Builder
+	Logs    *Logs
 
 	Numbers       *number.Service
 	APIKeys       *apikey.Service
@@ -136,9 +136,8 @@ func New(t testing.TB, opts ...Options) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &strings.Builder{}
-	var logMu sync.Mutex
-	logger := httpx.NewLogger(lockedWriter{&logMu, logs}, slog.LevelDebug, "text")
+	logs := &Logs{}
+	logger := httpx.NewLogger(logs, slog.LevelDebug, "text")
 	clock := &Clock{now: time.Now()}
 	hasher := auth.NewHasher(2)
 	tenants := tenant.NewService(db.Store, hasher)
@@ -235,15 +234,24 @@ const (
 	MetaVerifyToken = "test-verify-token"
 )
 
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
+// Logs is the server's log, written by its goroutines while a test reads
+// it (to show on failure): both under one lock.
+type Logs struct {
+	mu sync.Mutex
+	b  strings.Builder
 }
 
-func (l lockedWriter) Write(p []byte) (int, error) {
+func (l *Logs) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.b.Write(p)
+}
+
+// String is everything logged so far.
+func (l *Logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // Client is one browser: its own cookies, the last CSRF token it saw.
