@@ -77,7 +77,7 @@ func (s *Store) RetentionRan(ctx context.Context, tenantID string, messages, med
 // the next batch or day takes them.
 func (s *Store) DeleteOldMessages(ctx context.Context, tenantID string, cutoff time.Time, limit int) (messages, media int, blobKeys []string, err error) {
 	err = s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM messages WHERE id IN (
+		tag, err := tx.Exec(ctx, `DELETE FROM messages WHERE tenant_id = $1 AND id IN (
 				SELECT id FROM messages WHERE tenant_id = $1 AND created_at < $2 LIMIT $3 FOR UPDATE SKIP LOCKED)`,
 			tenantID, cutoff, limit)
 		if err != nil {
@@ -87,9 +87,9 @@ func (s *Store) DeleteOldMessages(ctx context.Context, tenantID string, cutoff t
 		if _, err := tx.Exec(ctx, `DELETE FROM message_statuses WHERE tenant_id = $1 AND created_at < $2`, tenantID, cutoff); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `DELETE FROM media WHERE id IN (
+		rows, err := tx.Query(ctx, `DELETE FROM media WHERE tenant_id = $1 AND id IN (
 				SELECT md.id FROM media md WHERE md.tenant_id = $1 AND md.created_at < $2
-				  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.media_id = md.id)
+				  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = md.tenant_id AND m.media_id = md.id)
 				LIMIT $3 FOR UPDATE SKIP LOCKED)
 			RETURNING blob_key`, tenantID, cutoff, limit)
 		if err != nil {

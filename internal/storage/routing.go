@@ -360,11 +360,11 @@ func (t RoutingTx) Apply(ctx context.Context, writes []RoutingWrite) ([]int64, e
 			b.Queue(`WITH e AS (`+event+`)
 				UPDATE conversations SET status = 'queued', assigned_agent_id = NULL, assigned_at = NULL,
 					target_skillset_id = coalesce($6, target_skillset_id), queued_at = coalesce(queued_at, created_at)
-				FROM e WHERE conversations.id = $2 RETURNING e.id`, args...)
+				FROM e WHERE conversations.tenant_id = $1 AND conversations.id = $2 RETURNING e.id`, args...)
 		case Closed:
 			b.Queue(`WITH e AS (`+event+`)
 				UPDATE conversations SET status = 'closed', closed_at = $10, close_outcome = $11
-				FROM e WHERE conversations.id = $2 RETURNING e.id`, append(args, w.Outcome)...)
+				FROM e WHERE conversations.tenant_id = $1 AND conversations.id = $2 RETURNING e.id`, append(args, w.Outcome)...)
 		default: // queued: the conversation is already queued
 			b.Queue(event, args...)
 		}
