@@ -97,8 +97,10 @@ function countdown() {
       el.removeAttribute("data-expires");
       continue;
     }
-    const m = Math.floor(left / 60000);
-    el.textContent = (el.dataset.label || "%s").replace("%s", Math.floor(m / 60) + "h " + String(m % 60).padStart(2, "0") + "m");
+    // As the conversation's own countdown (window.js): hours:minutes,
+    // rounded up, so "0:00" never shows while the window is open.
+    const m = Math.ceil(left / 60000);
+    el.textContent = (el.dataset.label || "%s").replace("%s", Math.floor(m / 60) + ":" + String(m % 60).padStart(2, "0"));
     el.classList.toggle("inbox-window-short", left < 3600000);
   }
 }
