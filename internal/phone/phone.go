@@ -1,0 +1,119 @@
+// Package phone turns phone numbers people type (forms, CSV files, the
+// API's recipients) into E.164 through Google's numbering plans, as ported
+// by github.com/nyaruka/phonenumbers: the lengths and ranges of every
+// country's plan are data we keep current by upgrading a module, not rules
+// we write. Meta's own wa_ids never come through here: the webhook
+// processor keeps them as Meta sends them (digits with the country code).
+package phone
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Error says why a number was refused: Key is an i18n message key (the
+// pages show it beside the input or the CSV row), Error() is English (the
+// API's messages and the logs).
+type Error struct {
+	Key    string
+	Reason string
+}
+
+func (e *Error) Error() string { return e.Reason }
+
+// The reasons a number is refused.
+var (
+	ErrMissing        = &Error{"phone.missing", "the phone number is missing"}
+	ErrCharacters     = &Error{"phone.characters", "a phone number has only digits, spaces, +, -, dots and brackets"}
+	ErrNoCountryCode  = &Error{"phone.no_country_code", "write the number with its country code, e.g. +39 333 123 4567"}
+	ErrUnknownCountry = &Error{"phone.unknown_country", "no country has this calling code"}
+	ErrTooShort       = &Error{"phone.too_short", "too short for its country's numbering plan"}
+	ErrTooLong        = &Error{"phone.too_long", "too long for its country's numbering plan"}
+	ErrWrongLength    = &Error{"phone.wrong_length", "its length is not one its country's numbering plan has"}
+	ErrNotInPlan      = &Error{"phone.not_in_plan", "not a number of its country's numbering plan"}
+)
+
+// maxInput bounds what is handed to the parser: no number is this long,
+// however it is spaced.
+const maxInput = 64
+
+// Normalize returns s as an E.164 number ("+393331234567"). A number
+// written with + or 00 carries its country; one without is read in
+// defaultRegion (ISO 3166 code, e.g. "IT"), and refused with
+// ErrNoCountryCode when defaultRegion is "" rather than guessed. A number
+// must be valid in its country's plan: the right length and a range in use.
+func Normalize(s, defaultRegion string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", ErrMissing
+	}
+	// The parser reads letters as a keypad's (1-800-FLOWERS) and
+	// understands extensions; neither is a WhatsApp number.
+	if len(s) > maxInput || !plainChars(s) {
+		return "", ErrCharacters
+	}
+	switch {
+	case strings.HasPrefix(s, "+"):
+	case strings.HasPrefix(s, "00"):
+		s = "+" + s[2:] // the international prefix of most of the world
+	case defaultRegion == "":
+		return "", ErrNoCountryCode
+	}
+	n, err := phonenumbers.Parse(s, strings.ToUpper(defaultRegion))
+	switch {
+	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
+		return "", ErrUnknownCountry
+	case errors.Is(err, phonenumbers.ErrTooShortNSN), errors.Is(err, phonenumbers.ErrTooShortAfterIDD):
+		return "", ErrTooShort
+	case errors.Is(err, phonenumbers.ErrNumTooLong):
+		return "", ErrTooLong
+	case err != nil:
+		return "", ErrCharacters
+	}
+	switch phonenumbers.IsPossibleNumberWithReason(n) {
+	case phonenumbers.IS_POSSIBLE:
+	case phonenumbers.INVALID_COUNTRY_CODE:
+		return "", ErrUnknownCountry
+	case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
+		return "", ErrTooShort
+	case phonenumbers.TOO_LONG:
+		return "", ErrTooLong
+	default:
+		return "", ErrWrongLength
+	}
+	if !phonenumbers.IsValidNumber(n) {
+		return "", ErrNotInPlan
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// WaID is Normalize's number as WhatsApp names a customer: its digits,
+// country code first, without the +.
+func WaID(s, defaultRegion string) (string, error) {
+	e164, err := Normalize(s, defaultRegion)
+	return strings.TrimPrefix(e164, "+"), err
+}
+
+// International reads s as Meta's Cloud API reads a recipient: digits
+// alone are international, country code first ("393331234567"), as are
+// numbers written with + or 00. It returns the WhatsApp id.
+func International(s string) (string, error) {
+	t := strings.TrimSpace(s)
+	if t != "" && t[0] >= '1' && t[0] <= '9' {
+		t = "+" + t
+	}
+	return WaID(t, "")
+}
+
+func plainChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c == ' ', c == '+' && i == 0, c == '-', c == '.', c == '(', c == ')', c == '/':
+		default:
+			return false
+		}
+	}
+	return true
+}
