@@ -127,6 +127,7 @@ type MetaApp struct {
 	ID             string
 	Slug           string
 	Name           string
+	MetaAppID      string // Meta's numeric App ID; "" for apps registered before it was asked
 	AppSecretEnc   string
 	VerifyTokenEnc string
 	CreatedAt      time.Time

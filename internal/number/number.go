@@ -155,35 +155,10 @@ func (s *Service) ReplaceToken(ctx context.Context, actor storage.Actor, tenantI
 	return s.store.SetNumberToken(ctx, actor, tenantID, numberID, sealed)
 }
 
-// RegisterApp registers a further Meta app with its secrets (operator).
+// RegisterApp registers a further Meta app with its secrets, without Meta's
+// App ID (the CLI and tests; the console asks for it: CreateApp).
 func (s *Service) RegisterApp(ctx context.Context, actor storage.Actor, slug, name, appSecret, verifyToken string) (string, error) {
-	slug, name = strings.ToLower(strings.TrimSpace(slug)), strings.TrimSpace(name)
-	switch {
-	case !slugRE.MatchString(slug):
-		return "", &domain.FieldError{Field: "slug", Key: "tenant.slug_invalid"}
-	case slug == "sandbox":
-		// /webhooks/whatsapp/sandbox belongs to the sandbox.
-		return "", &domain.FieldError{Field: "slug", Key: "number.app_taken"}
-	case name == "" || utf8.RuneCountInString(name) > 200:
-		return "", &domain.FieldError{Field: "name", Key: "form.required"}
-	case len(appSecret) < 16 || len(appSecret) > 200:
-		return "", &domain.FieldError{Field: "app_secret", Key: "number.secret_invalid"}
-	case len(verifyToken) < 8 || len(verifyToken) > 200:
-		return "", &domain.FieldError{Field: "verify_token", Key: "number.secret_invalid"}
-	}
-	secretEnc, err := s.box.Seal("", fieldAppSecret, appSecret)
-	if err != nil {
-		return "", err
-	}
-	verifyEnc, err := s.box.Seal("", fieldVerifyToken, verifyToken)
-	if err != nil {
-		return "", err
-	}
-	id, err := s.store.CreateMetaApp(ctx, actor, domain.MetaApp{Slug: slug, Name: name, AppSecretEnc: secretEnc, VerifyTokenEnc: verifyEnc})
-	if errors.Is(err, storage.ErrConflict) {
-		return "", &domain.FieldError{Field: "slug", Key: "number.app_taken"}
-	}
-	return id, err
+	return s.createApp(ctx, actor, AppInput{Slug: slug, Name: name, AppSecret: appSecret, VerifyToken: verifyToken}, false)
 }
 
 // AppSecrets returns a registered app's id, secret and verify token;

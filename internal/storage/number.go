@@ -129,15 +129,15 @@ func (s *Store) SetNumberToken(ctx context.Context, actor Actor, tenantID, id, s
 func (s *Store) CreateMetaApp(ctx context.Context, actor Actor, a domain.MetaApp) (string, error) {
 	var id string
 	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO meta_apps (slug, name, app_secret_enc, verify_token_enc)
-			VALUES ($1, $2, $3, $4) RETURNING id`, a.Slug, a.Name, a.AppSecretEnc, a.VerifyTokenEnc).Scan(&id)
+		err := tx.QueryRow(ctx, `INSERT INTO meta_apps (slug, name, app_secret_enc, verify_token_enc, meta_app_id)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`, a.Slug, a.Name, a.AppSecretEnc, a.VerifyTokenEnc, a.MetaAppID).Scan(&id)
 		if isUniqueViolation(err) {
 			return ErrConflict
 		}
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, "", actor, "meta_app.create", a.Slug, nil)
+		return audit(ctx, tx, "", actor, "meta_app.create", a.Slug, map[string]any{"name": a.Name, "meta_app_id": a.MetaAppID})
 	})
 	return id, err
 }
@@ -146,8 +146,7 @@ func (s *Store) CreateMetaApp(ctx context.Context, actor Actor, a domain.MetaApp
 func (s *Store) MetaAppBySlug(ctx context.Context, slug string) (domain.MetaApp, error) {
 	var a domain.MetaApp
 	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
-		return notFound(tx.QueryRow(ctx, `SELECT id, slug, name, app_secret_enc, verify_token_enc, created_at
-			FROM meta_apps WHERE slug = $1`, slug).Scan(&a.ID, &a.Slug, &a.Name, &a.AppSecretEnc, &a.VerifyTokenEnc, &a.CreatedAt))
+		return notFound(tx.QueryRow(ctx, `SELECT `+metaAppColumns+` FROM meta_apps WHERE slug = $1`, slug).Scan(metaAppDest(&a)...))
 	})
 	return a, err
 }
@@ -156,14 +155,14 @@ func (s *Store) MetaAppBySlug(ctx context.Context, slug string) (domain.MetaApp,
 func (s *Store) ListMetaApps(ctx context.Context) ([]domain.MetaApp, error) {
 	var out []domain.MetaApp
 	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, slug, name, app_secret_enc, verify_token_enc, created_at FROM meta_apps ORDER BY slug`)
+		rows, err := tx.Query(ctx, `SELECT `+metaAppColumns+` FROM meta_apps ORDER BY slug`)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var a domain.MetaApp
-			if err := rows.Scan(&a.ID, &a.Slug, &a.Name, &a.AppSecretEnc, &a.VerifyTokenEnc, &a.CreatedAt); err != nil {
+			if err := rows.Scan(metaAppDest(&a)...); err != nil {
 				return err
 			}
 			out = append(out, a)
