@@ -112,7 +112,8 @@ type entry = struct{ en, it string }
 // and routing, and one file per later surface (messages_*.go), so each
 // surface keeps its words next to each other.
 var catalogs = []map[string]entry{messages, consoleMessages, mediaMessages, templateMessages, deskMessages, contactMessages,
-	teamMessages, numberMessages, contactsAdminMessages, healthMessages, phoneMessages}
+	teamMessages, numberMessages, contactsAdminMessages, healthMessages, phoneMessages,
+	operatorMessages}
 
 func lookup(key string) (entry, bool) {
 	for _, c := range catalogs {
