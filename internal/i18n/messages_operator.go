@@ -4,9 +4,9 @@ package i18n
 // plan, connecting numbers), the Meta apps' editor, and the invitation
 // e-mail.
 var operatorMessages = map[string]entry{
-	"operator.tenant.back":       {"All tenants", "Tutte le aziende"},
-	"operator.tenant.usage":      {"Usage against the plan", "Utilizzo rispetto al piano"},
-	"operator.tenant.usage_lead": {"Business-initiated conversations are those opened this calendar month (in the tenant's time zone) by a template sent outside the customer's 24-hour window; further templates to the same customer within 24 hours belong to the same conversation.", "Le conversazioni avviate dall'azienda sono quelle aperte in questo mese (nel fuso orario dell'azienda) da un modello inviato fuori dalla finestra di 24 ore del cliente; altri modelli allo stesso cliente entro 24 ore appartengono alla stessa conversazione."},
+	"operator.tenant.back":                {"All tenants", "Tutte le aziende"},
+	"operator.tenant.usage":               {"Usage against the plan", "Utilizzo rispetto al piano"},
+	"operator.tenant.usage_lead":          {"Business-initiated conversations are those opened this calendar month (in the tenant's time zone) by a template sent outside the customer's 24-hour window; further templates to the same customer within 24 hours belong to the same conversation.", "Le conversazioni avviate dall'azienda sono quelle aperte in questo mese (nel fuso orario dell'azienda) da un modello inviato fuori dalla finestra di 24 ore del cliente; altri modelli allo stesso cliente entro 24 ore appartengono alla stessa conversazione."},
 	"operator.tenant.over_limit":          {"over the plan's limit", "oltre il limite del piano"},
 	"operator.tenant.at_limit":            {"limit reached", "limite raggiunto"},
 	"operator.tenant.conversations_month": {"Business-initiated conversations this month", "Conversazioni avviate dall'azienda questo mese"},
