@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -49,6 +50,15 @@ type Config struct {
 	// PprofAddr, when set, serves Go's profiler there (loopback only): for
 	// an operator measuring an instance, never on the public listener.
 	PprofAddr string
+	// SMTP is the relay invitations are e-mailed through; an empty Addr
+	// sends nothing (the link is shown to the administrator either way).
+	SMTP SMTP
+}
+
+// SMTP is the e-mail relay: SMTP_ADDR (host:port), SMTP_FROM, and
+// SMTP_USERNAME with SMTP_PASSWORD when the relay wants AUTH.
+type SMTP struct {
+	Addr, From, Username, Password string
 }
 
 // Error names the variable that is wrong. Its message is meant to be printed
@@ -175,6 +185,9 @@ func Load(getenv func(string) string) (Config, error) {
 			return c, &Error{"PPROF_ADDR", "must be a loopback address such as 127.0.0.1:6060 (the profiler is never public)"}
 		}
 	}
+	if err := loadSMTP(&c, getenv); err != nil {
+		return c, err
+	}
 	switch strings.ToLower(get("SENDER", "true")) {
 	case "true", "1", "yes":
 		c.Sender = true
@@ -186,6 +199,32 @@ func Load(getenv func(string) string) (Config, error) {
 }
 
 var graphVersionRE = regexp.MustCompile(`^v[0-9]{1,3}\.[0-9]$`)
+
+// loadSMTP reads the relay. Nothing set is fine (no e-mail); anything set
+// without a usable SMTP_ADDR and SMTP_FROM is a mistake worth stopping for.
+func loadSMTP(c *Config, getenv func(string) string) error {
+	s := SMTP{Addr: strings.TrimSpace(getenv("SMTP_ADDR")), From: strings.TrimSpace(getenv("SMTP_FROM")),
+		Username: strings.TrimSpace(getenv("SMTP_USERNAME")), Password: getenv("SMTP_PASSWORD")}
+	if s.Addr == "" {
+		if s.From != "" || s.Username != "" || s.Password != "" {
+			return &Error{"SMTP_ADDR", "is required when SMTP_FROM, SMTP_USERNAME or SMTP_PASSWORD is set (host:port, e.g. smtp.example.com:587)"}
+		}
+		return nil
+	}
+	if host, port, err := net.SplitHostPort(s.Addr); err != nil || host == "" {
+		return &Error{"SMTP_ADDR", "must be host:port, e.g. smtp.example.com:587"}
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return &Error{"SMTP_ADDR", "port must be a number from 1 to 65535"}
+	}
+	if a, err := mail.ParseAddress(s.From); s.From == "" || err != nil || strings.ContainsAny(s.From, "\r\n") || a.Address == "" {
+		return &Error{"SMTP_FROM", "must be the sender's address, e.g. Switchboard <noreply@example.com>"}
+	}
+	if (s.Username == "") != (s.Password == "") {
+		return &Error{"SMTP_USERNAME", "SMTP_USERNAME and SMTP_PASSWORD go together: set both or neither"}
+	}
+	c.SMTP = s
+	return nil
+}
 
 // parseSecret accepts 64 hex characters (32 bytes) or any string of at least
 // 32 characters; shorter keys are refused because they sign sessions and
