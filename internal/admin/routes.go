@@ -65,11 +65,13 @@ func Routes(r chi.Router, d Deps) {
 		r.Get("/api-keys", handleAPIKeys(d))
 		r.Post("/api-keys", handleAPIKeyCreate(d))
 		r.Post("/api-keys/{id}/revoke", handleAPIKeyRevoke(d))
-		deskRoutes(r, d)     // canned replies, close outcomes, notes: desk.go
-		numberRoutes(r, d)   // a number's skillsets, hours and holidays: numbers_detail.go
-		settingsRoutes(r, d) // the tenant's settings: settings.go
-		contactsRoutes(r, d) // contacts, CSV import and export, a person's data: contacts.go
-		teamRoutes(r, d)     // skillsets and agents: team.go
+		deskRoutes(r, d)       // canned replies, close outcomes, notes: desk.go
+		numberRoutes(r, d)     // a number's skillsets, hours and holidays: numbers_detail.go
+		settingsRoutes(r, d)   // the tenant's settings: settings.go
+		contactsRoutes(r, d)   // contacts, CSV import and export, a person's data: contacts.go
+		teamRoutes(r, d)       // skillsets and agents: team.go
+		onboardingRoutes(r, d) // where the sign-up's application stands, the sandbox number: onboarding.go
+		templateRoutes(r, d)   // templates: the editor and the lifecycle, templates.go
 	})
 }
 

@@ -35,7 +35,7 @@ func checkMessage(t *testing.T, key string, m entry) {
 // TestEveryKeyUsedExists scans the interface's source for message keys, so a
 // typo shows up here rather than as a raw key on a page.
 func TestEveryKeyUsedExists(t *testing.T) {
-	keyRE := regexp.MustCompile(`"((?:login|form|field|error|flash|nav|password|sessions|tenants|tenant|plans|users|user|audit|agent|admin|numbers|number|apikeys|simulator|webhooks|apps|live|conversation|explain|operator)\.[a-z_]+(?:\.[a-z_]+)*)"`)
+	keyRE := regexp.MustCompile(`"((?:login|form|field|error|flash|nav|password|sessions|tenants|tenant|plans|users|user|audit|agent|admin|numbers|number|apikeys|simulator|webhooks|apps|live|conversation|explain|operator|onboarding)\.[a-z_]+(?:\.[a-z_]+)*)"`)
 	auditActions := map[string]bool{"tenant.create": true, "user.create": true, "user.password_change": true,
 		"number.add": true, "number.token_replace": true, "webhooks.replay": true, "meta_app.create": true, "simulator.js": true, "tenant.stop_words": true,
 		"user.invite": true, "user.reinvite": true, "user.invitation_accept": true, "user.deactivate": true, "user.reactivate": true}

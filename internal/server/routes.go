@@ -7,7 +7,10 @@ import (
 	"switchboard/internal/api"
 	"switchboard/internal/domain"
 	"switchboard/internal/ingest"
+	"switchboard/internal/onboarding"
+	"switchboard/internal/signup"
 	"switchboard/internal/simulator"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -64,6 +67,11 @@ func routes(d Deps, rd routeDeps) http.Handler {
 		})
 		surface := ui.Surface{Auth: rd.auth, Cookies: rd.cookies, Shell: rd.shell, Logger: d.Logger, Fail: rd.fail}
 		account.Routes(r, account.Deps{Surface: surface, Store: d.Store, Hasher: d.Hasher, Sessions: rd.sessions, Throttle: rd.throttle})
+		// Self-service sign-up: its own throttle (keys under "signup:"), 5 valid
+		// attempts an hour per e-mail and 10 per address.
+		signup.Routes(r, signup.Deps{Surface: surface, Store: d.Store, Sessions: rd.sessions,
+			Onboarding: onboarding.NewService(d.Store, d.Hasher, d.Numbers, d.NumberAdded),
+			Throttle:   auth.NewThrottle(d.Redis, d.RedisKey+"signup:", time.Hour, 5, 10)})
 		var sockets func() int
 		if d.Hub != nil {
 			sockets = d.Hub.Connections

@@ -47,6 +47,8 @@ var tenantTables = map[string]string{
 	"business_hours":     "tenant_id",
 	"holidays":           "tenant_id",
 	"retention_runs":     "tenant_id",
+	"applications":       "tenant_id",
+	"application_events": "tenant_id",
 }
 
 // seedInbound gives a tenant one row in every inbound table, written in
@@ -101,6 +103,8 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 			`INSERT INTO business_hours (tenant_id, number_id, weekday, opens, closes) VALUES ($1, '` + numberID + `', 1, 540, 1080)`,
 			`INSERT INTO holidays (tenant_id, number_id, day, name) VALUES ($1, '` + numberID + `', '2026-12-25', 'Natale')`,
 			`INSERT INTO retention_runs (tenant_id, ran_at) VALUES ($1, now())`,
+			`INSERT INTO applications (tenant_id, plan_id, company_name, vat_number, meta_business_id, phone, monthly_conversations, use_cases) SELECT $1, plan_id, name, 'IT00743110157', '123456789', '+390212345678', 100, '{shipping_update}' FROM tenants WHERE id = $1`,
+			`INSERT INTO application_events (tenant_id, application_id, to_state) SELECT $1, id, 'submitted' FROM applications WHERE tenant_id = $1`,
 		} {
 			if _, err := tx.Exec(ctx, q, tenantID); err != nil {
 				return err
