@@ -57,7 +57,10 @@ func TestNumberAutomationSaveAndRead(t *testing.T) {
 	}{
 		{func(a *storage.Automation) { a.WelcomeMode = "always" }, "welcome_mode", "auto.err.mode"},
 		{func(a *storage.Automation) { a.WelcomeMode = storage.WelcomeFirst }, "welcome_text", "auto.err.text_required"},
-		{func(a *storage.Automation) { a.ClosedMode = storage.ClosedWait; a.ClosedText = strings.Repeat("x", 4097) }, "closed_text", "auto.err.text_long"},
+		{func(a *storage.Automation) {
+			a.ClosedMode = storage.ClosedWait
+			a.ClosedText = strings.Repeat("x", 4097)
+		}, "closed_text", "auto.err.text_long"},
 		{func(a *storage.Automation) { a.BusyEnabled = true; a.BusyText = "You are {place} in line" }, "busy_text", "auto.err.placeholder"},
 		{func(a *storage.Automation) { a.BusyAfter = 3601 }, "busy_after", "auto.err.busy_after"},
 		{func(a *storage.Automation) { a.BotTimeout = 59 }, "bot_timeout", "auto.err.bot_timeout"},
@@ -241,7 +244,9 @@ func TestKeywordRulesOrder(t *testing.T) {
 		key    string
 	}{
 		{func(k *storage.KeywordRule) { k.Match, k.Pattern = softbot.MatchRegex, "(unclosed" }, "pattern", "rule.err.regex"},
-		{func(k *storage.KeywordRule) { k.Match, k.Pattern = softbot.MatchRegex, "[a-z]{600}[0-9]{600}[a-z]{600}[0-9]{600}" }, "pattern", "rule.err.regex_big"},
+		{func(k *storage.KeywordRule) {
+			k.Match, k.Pattern = softbot.MatchRegex, "[a-z]{600}[0-9]{600}[a-z]{600}[0-9]{600}"
+		}, "pattern", "rule.err.regex_big"},
 		{func(k *storage.KeywordRule) { k.Pattern = " " }, "pattern", "rule.err.pattern_required"},
 		{func(k *storage.KeywordRule) { k.Reply.Buttons = []string{"A button title too long"} }, "button_1", "rule.err.button"},
 		{func(k *storage.KeywordRule) { k.Reply.Buttons = []string{"a", "b", "c", "d"} }, "buttons", "rule.err.buttons_many"},
