@@ -72,11 +72,12 @@ func Nav(v *auth.Principal) []NavItem {
 	case domain.RoleOperator:
 		return []NavItem{{"tenants", "/operator/tenants", "nav.tenants"}, {"plans", "/operator/plans", "nav.plans"},
 			{"webhooks", "/operator/webhooks", "nav.webhooks"}, {"apps", "/operator/apps", "nav.apps"},
-			{"health", "/operator/health", "operator.health.nav"}, {"applications", "/operator/applications", "onboarding.nav_applications"}}
+			{"health", "/operator/health", "operator.health.nav"}, {"applications", "/operator/applications", "onboarding.nav_applications"},
+			{"templates", "/operator/templates", "operator.tpl.nav"}}
 	case domain.RoleAdmin:
 		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"routing", "/admin/routing", "nav.routing"},
 			{"conversations", "/admin/conversations", "nav.conversations"}, {"agent-home", "/agent/", "nav.my_conversations"},
-			{"numbers", "/admin/numbers", "nav.numbers"}, {"contacts", "/admin/contacts", "admin.contacts.nav"},
+			{"numbers", "/admin/numbers", "nav.numbers"}, {"templates", "/admin/templates", "admin.tpl.title"}, {"contacts", "/admin/contacts", "admin.contacts.nav"},
 			{"skillsets", "/admin/skillsets", "admin.team.nav_skillsets"}, {"agents", "/admin/agents", "admin.team.nav_agents"},
 			{"users", "/admin/users", "nav.users"}, {"apikeys", "/admin/api-keys", "nav.apikeys"}, {"audit", "/admin/audit", "nav.audit"},
 			{"settings", "/admin/settings", "admin.settings.title"}, {"onboarding", "/admin/onboarding", "onboarding.nav"}} // links to the desk's settings and API keys
