@@ -28,7 +28,21 @@ func handleTenants(d Deps) http.HandlerFunc {
 			d.Unavailable(w, r, "list disconnected numbers", err)
 			return
 		}
-		d.Render(w, r, http.StatusOK, TenantsPage(d.Shell.Page(w, r, "tenants.title", "tenants"), list, disconnected))
+		usage, err := d.Store.ListTenantUsage(r.Context())
+		if err != nil {
+			d.Unavailable(w, r, "tenant usage", err)
+			return
+		}
+		plans, err := d.Store.ListPlans(r.Context())
+		if err != nil {
+			d.Unavailable(w, r, "list plans", err)
+			return
+		}
+		byID := make(map[string]domain.Plan, len(plans))
+		for _, p := range plans {
+			byID[p.ID] = p
+		}
+		d.Render(w, r, http.StatusOK, TenantsPage(d.Shell.Page(w, r, "tenants.title", "tenants"), list, disconnected, usage, byID))
 	}
 }
 
@@ -105,6 +119,11 @@ func handleTenantStatus(d Deps, suspend bool) http.HandlerFunc {
 			key = "flash.tenant_suspended"
 		}
 		ui.SetFlash(w, d.Cookies, "success", key, "")
+		if r.PostFormValue("back") == "tenant" {
+			// Asked from the tenant's own page: back there.
+			http.Redirect(w, r, "/operator/tenants/"+id, http.StatusSeeOther)
+			return
+		}
 		http.Redirect(w, r, "/operator/tenants", http.StatusSeeOther)
 	}
 }

@@ -27,7 +27,7 @@ func (s *Store) MetaApp(ctx context.Context, id string) (domain.MetaApp, error) 
 // MetaAppChange is an edit of a registered app. An empty sealed secret
 // keeps the one stored: secrets are replaced, never shown back.
 type MetaAppChange struct {
-	ID, Name, MetaAppID           string
+	ID, Name, MetaAppID          string
 	AppSecretEnc, VerifyTokenEnc string
 }
 
@@ -49,8 +49,8 @@ func (s *Store) UpdateMetaApp(ctx context.Context, actor Actor, c MetaAppChange)
 			return err
 		}
 		return audit(ctx, tx, "", actor, "meta_app.update", slug, map[string]any{
-			"before": map[string]any{"name": name, "meta_app_id": metaID},
-			"after":  map[string]any{"name": c.Name, "meta_app_id": c.MetaAppID},
+			"before":              map[string]any{"name": name, "meta_app_id": metaID},
+			"after":               map[string]any{"name": c.Name, "meta_app_id": c.MetaAppID},
 			"app_secret_replaced": c.AppSecretEnc != "", "verify_token_replaced": c.VerifyTokenEnc != ""})
 	})
 }

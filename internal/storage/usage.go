@@ -9,7 +9,7 @@ import (
 // Usage is what a tenant uses of its plan, for the operator console.
 type Usage struct {
 	Numbers   int
-	Templates int // distinct template names per WhatsApp Business Account (languages of one name count once)
+	Templates int // as the plan counts them (templates_admin.go): each language, all but rejected or deleted ones
 	// BusinessConversations are this calendar month's (in the tenant's time
 	// zone) business-initiated conversations: see usageColumns.
 	BusinessConversations int
@@ -26,7 +26,7 @@ type Usage struct {
 // Templates that failed are not counted: they never reached the customer.
 const usageColumns = `
 	(SELECT count(*) FROM numbers n WHERE n.tenant_id = t.id),
-	(SELECT count(DISTINCT (tp.waba_id, tp.name)) FROM templates tp WHERE tp.tenant_id = t.id),
+	(SELECT count(*) FROM templates tp WHERE tp.tenant_id = t.id AND tp.status NOT IN ('REJECTED', 'DELETED', 'PENDING_DELETION')),
 	(SELECT count(*) FROM messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
 		WHERE m.tenant_id = t.id AND m.direction = 'outbound' AND m.type = 'template' AND m.status <> 'failed'
 		  AND m.created_at >= date_trunc('month', now() AT TIME ZONE t.time_zone) AT TIME ZONE t.time_zone

@@ -11,8 +11,8 @@ import (
 	"switchboard/internal/storage/storagetest"
 )
 
-// TestTenantUsage counts what a tenant uses of its plan: numbers, template
-// names (two languages of one name count once), this month's
+// TestTenantUsage counts what a tenant uses of its plan: numbers, templates
+// as the plan counts them (each language; rejected ones not), this month's
 // business-initiated conversations (templates outside the customer's
 // window, one per 24 hours per customer and number, failed ones and last
 // month's not counted), active agents and contacts; another tenant's rows
@@ -32,9 +32,9 @@ func TestTenantUsage(t *testing.T) {
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, rome)
 	base := month.Add(time.Hour)
 	err = db.Store.InPlatform(ctx, func(tx pgx.Tx) error {
-		for _, tp := range [][2]string{{"welcome", "en"}, {"welcome", "it"}, {"reminder", "en"}} {
-			if _, err := tx.Exec(ctx, `INSERT INTO templates (tenant_id, waba_id, name, language, status) VALUES ($1, '1', $2, $3, 'APPROVED')`,
-				f.A.ID, tp[0], tp[1]); err != nil {
+		for _, tp := range [][3]string{{"welcome", "en", "APPROVED"}, {"welcome", "it", "PENDING"}, {"reminder", "en", "APPROVED"}, {"promo", "en", "REJECTED"}} {
+			if _, err := tx.Exec(ctx, `INSERT INTO templates (tenant_id, waba_id, name, language, status) VALUES ($1, '1', $2, $3, $4)`,
+				f.A.ID, tp[0], tp[1], tp[2]); err != nil {
 				return err
 			}
 		}
@@ -65,7 +65,7 @@ func TestTenantUsage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := storage.Usage{Numbers: 1, Templates: 2, BusinessConversations: 2, Agents: 1, Contacts: 1}
+	want := storage.Usage{Numbers: 1, Templates: 3, BusinessConversations: 2, Agents: 1, Contacts: 1}
 	if a != want {
 		t.Errorf("A's usage %+v; want %+v", a, want)
 	}
