@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"switchboard/internal/apikey"
 	"switchboard/internal/blob"
+	"switchboard/internal/mail"
 	"switchboard/internal/number"
 	"switchboard/internal/outbound"
 	"switchboard/internal/routing"
@@ -37,6 +38,8 @@ type Deps struct {
 	// Origin is BASE_URL's scheme and host, for the invitation links shown
 	// to administrators.
 	Origin string
+	// Mail e-mails invitation links too; nil without SMTP (team_mail.go).
+	Mail *mail.Mailer
 }
 
 // Routes mounts /admin; only administrators may enter, and every query is

@@ -324,10 +324,12 @@ func (d Deps) teamAgents(r *http.Request, tenantID string) ([]agentRow, storage.
 	return rows, settings, nil
 }
 
-// invitedLink is an invitation just made, shown once to the administrator.
+// invitedLink is an invitation just made, shown once to the administrator;
+// Mailed or MailFailed say what became of its e-mail (neither: no SMTP).
 type invitedLink struct {
-	Email, URL string
-	ExpiresAt  time.Time
+	Email, URL         string
+	ExpiresAt          time.Time
+	Mailed, MailFailed bool
 }
 
 func (d Deps) inviteURL(r *http.Request, token string) string {
@@ -358,9 +360,8 @@ func handleAgents(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { d.renderAgents(w, r, http.StatusOK, ui.NewForm(), nil) }
 }
 
-// handleAgentInvite adds an agent and shows the invitation link once (no
-// e-mail is sent: the product has no SMTP configuration yet, and the page
-// says so).
+// handleAgentInvite adds an agent and shows the invitation link once; with
+// SMTP configured the link is also e-mailed (team_mail.go).
 func handleAgentInvite(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, _ := auth.FromContext(r.Context())
@@ -376,6 +377,7 @@ func handleAgentInvite(d Deps) http.HandlerFunc {
 			return
 		}
 		link := &invitedLink{Email: tenant.NormalizeEmail(f.Values["email"]), URL: d.inviteURL(r, inv.Token), ExpiresAt: inv.ExpiresAt}
+		d.mailInvite(r, link)
 		d.renderAgents(w, r, http.StatusCreated, ui.NewForm(), link)
 	}
 }
@@ -528,7 +530,9 @@ func handleAgentReinvite(d Deps) http.HandlerFunc {
 				d.Unavailable(w, r, "load agent", err)
 				return
 			}
-			d.renderAgent(w, r, http.StatusCreated, agentForms{}, &invitedLink{Email: u.Email, URL: d.inviteURL(r, inv.Token), ExpiresAt: inv.ExpiresAt})
+			link := &invitedLink{Email: u.Email, URL: d.inviteURL(r, inv.Token), ExpiresAt: inv.ExpiresAt}
+			d.mailInvite(r, link)
+			d.renderAgent(w, r, http.StatusCreated, agentForms{}, link)
 		}
 	}
 }

@@ -76,14 +76,15 @@ func routes(d Deps, rd routeDeps) http.Handler {
 		if d.Hub != nil {
 			sockets = d.Hub.Connections
 		}
-		operator.Routes(r, operator.Deps{Surface: surface, Store: d.Store, Tenants: d.Tenants, Numbers: d.Numbers, Sockets: sockets,
+		operator.Routes(r, operator.Deps{Surface: surface, Store: d.Store, Tenants: d.Tenants, Numbers: d.Numbers, Sockets: sockets, NumberAdded: d.NumberAdded,
+			Catalog: d.Catalog,
 			Replayed: func() {
 				if d.WebhookStored != nil {
 					d.WebhookStored()
 				}
 			}})
 		admin.Routes(r, admin.Deps{Surface: surface, Store: d.Store, Numbers: d.Numbers, APIKeys: d.APIKeys, NumberAdded: d.NumberAdded, Catalog: d.Catalog,
-			Routing: d.Routing, Origin: d.Origin, Blobs: d.Blobs})
+			Routing: d.Routing, Origin: d.Origin, Blobs: d.Blobs, Mail: d.Mail})
 		agentdesk.Routes(r, agentdesk.Deps{Surface: surface, Store: d.Store, Routing: d.Routing, Outbound: d.Outbound, Hub: d.Hub, Receipts: d.Receipts,
 			Tokens: realtime.Tokens{RDB: d.Redis, Prefix: d.RedisKey}, Origin: d.Origin, Blobs: d.Blobs})
 		r.With(rd.auth.Require(domain.RoleAdmin, domain.RoleAgent)).Get("/media/{id}", handleMedia(d.Store, d.Blobs, surface))

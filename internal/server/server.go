@@ -22,6 +22,7 @@ import (
 	"switchboard/internal/httpx"
 	"switchboard/internal/i18n"
 	"switchboard/internal/ingest"
+	"switchboard/internal/mail"
 	"switchboard/internal/metrics"
 	"switchboard/internal/number"
 	"switchboard/internal/realtime"
@@ -58,8 +59,11 @@ type Deps struct {
 	Apps ingest.Apps
 	// WebhookStored is told of each stored webhook (wakes the processor).
 	WebhookStored func()
-	// NumberAdded is told of each number an administrator connects.
+	// NumberAdded is told of each number an administrator or the operator
+	// connects.
 	NumberAdded func(domain.Number)
+	// Mail e-mails invitations; nil without SMTP_ADDR (nothing is sent).
+	Mail *mail.Mailer
 	// Sandbox is our fake of Meta for sandbox numbers: its Graph API is
 	// served at /sandbox/graph/, its customers played at /simulator/.
 	Sandbox *sandbox.Sandbox
