@@ -38,7 +38,7 @@ func TestEveryKeyUsedExists(t *testing.T) {
 	keyRE := regexp.MustCompile(`"((?:login|form|field|error|flash|nav|password|sessions|tenants|tenant|plans|users|user|audit|agent|admin|numbers|number|apikeys|simulator|webhooks|apps|live|conversation|explain|operator|onboarding)\.[a-z_]+(?:\.[a-z_]+)*)"`)
 	auditActions := map[string]bool{"tenant.create": true, "user.create": true, "user.password_change": true,
 		"number.add": true, "number.token_replace": true, "webhooks.replay": true, "meta_app.create": true, "simulator.js": true, "tenant.stop_words": true,
-		"user.invite": true, "user.reinvite": true, "user.invitation_accept": true, "user.deactivate": true, "user.reactivate": true}
+		"user.invite": true, "user.reinvite": true, "user.invitation_accept": true, "user.deactivate": true, "user.reactivate": true, "tenant.plan": true}
 	root := filepath.Join("..")
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "_templ.go") {

@@ -783,9 +783,9 @@ func TenantPage(p ui.Page, v tenantView, f tenantForms) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var51 string
-					templ_7745c5c3_Var51, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "operator.numbers.status_"+n.Status))
+					templ_7745c5c3_Var51, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, numberStatusKey(n.Status)))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/operator/tenant_detail.templ`, Line: 97, Col: 145}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `internal/operator/tenant_detail.templ`, Line: 97, Col: 133}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var51))
 					if templ_7745c5c3_Err != nil {

@@ -75,6 +75,21 @@ func appOptions(ctx context.Context, apps []domain.MetaApp) []ui.Option {
 	return out
 }
 
+// numberStatusKey names a number's status in the catalog (spelled out, so
+// the i18n test finds each key).
+func numberStatusKey(status string) string {
+	switch status {
+	case "connected":
+		return "operator.numbers.status_connected"
+	case "pending":
+		return "operator.numbers.status_pending"
+	case "restricted":
+		return "operator.numbers.status_restricted"
+	default:
+		return "operator.numbers.status_disconnected"
+	}
+}
+
 func numberStatusClass(status string) string {
 	switch status {
 	case "connected":
