@@ -1,0 +1,377 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"switchboard/internal/domain"
+	"switchboard/internal/number"
+	"switchboard/internal/server/browsertest"
+	"switchboard/internal/server/servertest"
+	"switchboard/internal/storage"
+	"switchboard/internal/storage/storagetest"
+	"switchboard/internal/whatsapp/graph"
+)
+
+// templateNumber gives tenant A a sandbox number registered with the
+// sandbox's fake of Meta, and sets the plan's template limit.
+func templateNumber(t *testing.T, app *servertest.App, maxTemplates int) domain.Number {
+	t.Helper()
+	bg := context.Background()
+	actor := storage.Actor{Email: "test"}
+	n, err := app.Numbers.Add(bg, actor, number.AddInput{TenantID: app.F.A.ID, Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Sandbox.Register(n)
+	plan, err := app.DB.Store.PlanByName(bg, "Starter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.MaxTemplates = maxTemplates
+	if _, err := app.DB.Store.SavePlan(bg, actor, plan); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// setField sets an input or select as typing would, firing input and change.
+func setField(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](`(() => { const e = document.querySelector(` + strconv.Quote(sel) + `);
+		e.value = ` + strconv.Quote(value) + `;
+		e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); })()`)
+}
+
+// TestBrowserTemplateFromDraftToMeta is the main flow in Chromium: the
+// administrator writes a template (the live preview fills in the examples,
+// a variable out of order is flagged as typed, a server-side refusal keeps
+// what was typed), submits it and a second one Meta will reject; the plan's
+// limit refuses a third; the operator forwards both to the sandbox, which
+// decides within seconds; the administrator's list shows one approved and
+// one rejected with Meta's reason.
+func TestBrowserTemplateFromDraftToMeta(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, servertest.Options{RunWorkers: true})
+	templateNumber(t, app, 2)
+	ctx := browsertest.New(t)
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(wctx, steps...); err != nil {
+			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
+		}
+	}
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("browser: %s: %v", js, err)
+		}
+		return v
+	}
+	signIn := func(email, landing string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(app.URL+"/login"),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
+			chromedp.SendKeys(chromedp.CSS(`#f-email`), email),
+			chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
+			chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(landing)))
+	}
+	signOut := chromedp.Steps(chromedp.Click(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)))
+
+	do("open the editor",
+		signIn(app.F.A.Admin.Email, `[data-testid=admin-home]`),
+		chromedp.Click(chromedp.CSS(`[data-testid=nav-templates]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=new-template]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=new-template]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#tpl-form[data-ready="1"]`)))
+	do("the use case proposes the category",
+		setField(`#f-use_case`, "promotion"))
+	if got := eval(`document.querySelector("#f-category").value`); got != "MARKETING" {
+		t.Fatalf("category for a promotion: %q", got)
+	}
+	do("write with the variables out of order",
+		setField(`#f-use_case`, "shipping_update"),
+		setField(`#f-name`, "Order Shipped"),
+		setField(`#f-language`, "en_US"),
+		setField(`#f-header_kind`, "TEXT"),
+		setField(`#f-header_text`, "Order {{1}}"),
+		setField(`#f-header_example`, "A-1001"),
+		chromedp.SendKeys(chromedp.CSS(`#f-body`), "Hello {{2}}, your order {{1}} has shipped."),
+		chromedp.WaitVisible(chromedp.CSS(`[data-live-error=body]:not([hidden])`)))
+	if got := eval(`document.querySelector("[data-live-error=body]").textContent`); !strings.Contains(got, "in order") {
+		t.Fatalf("live error for variables out of order: %q", got)
+	}
+	if got := eval(`document.querySelector("[data-live-error=name]").textContent`); !strings.Contains(got, "lowercase") {
+		t.Fatalf("live error for the name: %q", got)
+	}
+	do("fix the body; the preview fills in the examples",
+		setField(`#f-body`, "Hello {{1}}, your order {{2}} has shipped."),
+		chromedp.WaitVisible(chromedp.CSS(`#f-body_example_2`)),
+		setField(`#f-body_example_1`, "Maria"),
+		setField(`#f-body_example_2`, "A-1001"),
+		setField(`#f-footer`, "Reply STOP to opt out"),
+		setField(`#f-button_kind_1`, "QUICK_REPLY"),
+		setField(`#f-button_text_1`, "Thanks"),
+		setField(`#f-button_kind_2`, "URL"),
+		setField(`#f-button_text_2`, "Track"),
+		setField(`#f-button_url_2`, "https://example.com/track/{{1}}"),
+		setField(`#f-button_example_2`, "A-1001"))
+	preview := eval(`document.querySelector("[data-testid=template-preview]").innerText + "|" + document.querySelector("[data-preview=buttons]").innerText`)
+	for _, want := range []string{"Order A-1001", "Hello Maria, your order A-1001 has shipped.", "Reply STOP to opt out", "Thanks", "Track"} {
+		if !strings.Contains(preview, want) {
+			t.Fatalf("preview lacks %q: %q", want, preview)
+		}
+	}
+	if got := eval(`document.querySelector("[data-counter=body]").textContent`); got != "42/1024" {
+		t.Fatalf("body counter: %q", got)
+	}
+	do("save with the bad name: the server refuses and keeps the form",
+		chromedp.Click(chromedp.CSS(`[data-testid=template-save]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=error-name]`)))
+	if got := eval(`document.querySelector("#f-body").value + "|" + document.querySelector("#f-body_example_1").value + "|" + document.querySelector("#f-button_url_2").value`); got != "Hello {{1}}, your order {{2}} has shipped.|Maria|https://example.com/track/{{1}}" {
+		t.Fatalf("kept after refusal: %q", got)
+	}
+	do("fix the name, save and submit",
+		chromedp.WaitVisible(chromedp.CSS(`#tpl-form[data-ready="1"]`)),
+		setField(`#f-name`, "order_shipped"),
+		chromedp.Click(chromedp.CSS(`[data-testid=template-save]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=template-submit]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=template-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=template-state].tpl-submitted`)))
+	if got := eval(`document.querySelector("[data-testid=template-state]").textContent`); got != "Waiting for the operator" {
+		t.Fatalf("after submit: %q", got)
+	}
+	do("write one Meta will reject, and submit it",
+		chromedp.Navigate(app.URL+"/admin/templates/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#tpl-form[data-ready="1"]`)),
+		setField(`#f-name`, "bad_news"),
+		setField(`#f-language`, "it"),
+		setField(`#f-body`, "Ciao {{1}}, REJECTME per favore."),
+		setField(`#f-body_example_1`, "Maria"),
+		chromedp.Click(chromedp.CSS(`[data-testid=template-save]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=template-submit]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=template-submit]`)),
+		// The saved page has a flash too: wait for the submission's state.
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=template-state].tpl-submitted`)))
+	do("a third is past the plan's limit",
+		chromedp.Navigate(app.URL+"/admin/templates/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#tpl-form[data-ready="1"]`)),
+		setField(`#f-name`, "third"),
+		setField(`#f-language`, "it"),
+		setField(`#f-body`, "Un terzo messaggio."),
+		chromedp.Click(chromedp.CSS(`[data-testid=template-save]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=form-error]`)))
+	if got := eval(`document.querySelector("[data-testid=form-error]").textContent`); !strings.Contains(got, "Your plan allows 2 templates") {
+		t.Fatalf("plan limit message: %q", got)
+	}
+	if got := eval(`document.querySelector("#f-body").value`); got != "Un terzo messaggio." {
+		t.Fatalf("kept after the plan's refusal: %q", got)
+	}
+
+	do("the operator forwards both to Meta (the sandbox)",
+		signOut,
+		signIn(app.F.Operator.Email, `[data-testid=nav-templates]`),
+		chromedp.Click(chromedp.CSS(`[data-testid=nav-templates]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=queue-row][data-name=order_shipped]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=queue-row][data-name=order_shipped] [data-testid=forward]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=queue-row][data-name=bad_news] [data-testid=forward]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=queue-empty]`)))
+
+	do("the administrator's list", signOut, signIn(app.F.A.Admin.Email, `[data-testid=admin-home]`))
+	deadline := time.Now().Add(20 * time.Second)
+	var states string
+	for {
+		do("reload the list", chromedp.Navigate(app.URL+"/admin/templates"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=template-list]`)))
+		states = eval(`Array.from(document.querySelectorAll("[data-testid=template-row]")).map(r => r.dataset.name + "=" + r.dataset.state).join(",")`)
+		if states == "bad_news=rejected,order_shipped=approved" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("states after forwarding: %s\nserver log:\n%s", states, logTail(app.Logs.String()))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	reason := eval(`document.querySelector("[data-testid=template-row][data-name=bad_news] [data-testid=template-reason]").textContent`)
+	if !strings.Contains(reason, "INVALID_FORMAT") || !strings.Contains(reason, "format is invalid") {
+		t.Fatalf("Meta's reason: %q", reason)
+	}
+	if got := eval(`document.querySelector("[data-testid=template-usage]").textContent`); !strings.HasPrefix(got, "1 of the 2") {
+		t.Fatalf("usage after a rejection: %q", got)
+	}
+	do("filter by state", chromedp.Click(chromedp.CSS(`[data-testid=filter-approved]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=template-list]`)))
+	if got := eval(`Array.from(document.querySelectorAll("[data-testid=template-row]")).map(r => r.dataset.name).join(",")`); got != "order_shipped" {
+		t.Fatalf("approved filter: %s", got)
+	}
+	// The approved template is the agent console's now: the catalog has it.
+	ts, err := app.DB.Store.ListTemplates(context.Background(), app.F.A.ID, mustNumber(t, app).WABAID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved := 0
+	for _, tr := range ts {
+		if tr.Status == "APPROVED" && tr.Name == "order_shipped" && tr.HeaderParams == 1 && tr.BodyParams == 2 {
+			approved++
+		}
+	}
+	if approved != 1 {
+		t.Fatalf("catalog rows: %+v", ts)
+	}
+}
+
+func mustNumber(t *testing.T, app *servertest.App) domain.Number {
+	t.Helper()
+	ns, err := app.DB.Store.ListNumbers(context.Background(), app.F.A.ID)
+	if err != nil || len(ns) == 0 {
+		t.Fatalf("numbers: %v %v", ns, err)
+	}
+	return ns[0]
+}
+
+// templateValues is a valid editor form.
+func templateValues(numberID, name string) url.Values {
+	return url.Values{"number_id": {numberID}, "name": {name}, "language": {"it"}, "use_case": {"shipping_update"},
+		"category": {"UTILITY"}, "body": {"Ciao {{1}}, il tuo ordine è partito."}, "body_example_1": {"Maria"}}
+}
+
+// TestTemplatePagesRefuseBadInputAndStrangers: over-limit and out-of-order
+// templates are refused beside their field with what was typed kept and
+// nothing stored; an agent cannot reach the pages; tenant B's administrator
+// cannot read or change A's template; Meta's immediate refusal of a forward
+// goes back to the administrator with Meta's words.
+func TestTemplatePagesRefuseBadInputAndStrangers(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t)
+	n := templateNumber(t, app, 10)
+	admin := app.Client(t)
+	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	admin.Get("/admin/templates/new")
+
+	cases := []struct {
+		field, value, errorField, want string
+	}{
+		{"body", "Hi {{2}} and {{1}}, welcome.", "body", "in order"},
+		{"body", strings.Repeat("x", 1025), "body", "1,024"},
+		{"name", "Bad Name", "name", "lowercase"},
+		{"footer", strings.Repeat("f", 61), "footer", "60"},
+		{"button_kind_1", "URL", "button_text_1", "label"},
+	}
+	for _, c := range cases {
+		v := templateValues(n.ID, "welcome")
+		v.Set(c.field, c.value)
+		r := admin.Post("/admin/templates", v)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s=%q: status %d", c.field, c.value, r.Status)
+		}
+		if got := r.Text("[data-testid=error-" + c.errorField + "]"); !strings.Contains(got, c.want) {
+			t.Errorf("%s: error %q, want %q", c.field, got, c.want)
+		}
+		if got := r.Doc.Find("#f-body").Text(); got != v.Get("body") {
+			t.Errorf("%s: body not kept: %q", c.field, got)
+		}
+	}
+	if list, _ := app.DB.Store.ListAdminTemplates(context.Background(), app.F.A.ID); len(list) != 0 {
+		t.Fatalf("refused forms stored %d templates", len(list))
+	}
+	// Italian too.
+	admin.Post("/language", url.Values{"lang": {"it"}, "next": {"/admin/templates/new"}})
+	v := templateValues(n.ID, "welcome")
+	v.Set("body", "{{1}}, il tuo ordine è partito.")
+	if r := admin.Post("/admin/templates", v); !strings.Contains(r.Text("[data-testid=error-body]"), "inizia o finisce") {
+		t.Errorf("Italian error: %q", r.Text("[data-testid=error-body]"))
+	}
+
+	r := admin.Post("/admin/templates", templateValues(n.ID, "welcome"))
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", r.Status, r.Text("[data-testid=form-error]"))
+	}
+	id := strings.TrimPrefix(r.Location, "/admin/templates/")
+	if r := admin.Post("/admin/templates", templateValues(n.ID, "welcome")); r.Status != http.StatusUnprocessableEntity || r.Text("[data-testid=error-name]") == "" {
+		t.Fatalf("duplicate name: %d", r.Status)
+	}
+
+	agent := app.Client(t)
+	agent.MustLogin(app.F.A.Agent.Email, storagetest.Password)
+	for _, path := range []string{"/admin/templates", "/admin/templates/new", "/admin/templates/" + id} {
+		if r := agent.Get(path); r.Status != http.StatusForbidden {
+			t.Errorf("agent GET %s: %d", path, r.Status)
+		}
+	}
+	if r := agent.Get("/operator/templates"); r.Status != http.StatusForbidden {
+		t.Errorf("agent on the operator's queue: %d", r.Status)
+	}
+
+	other := app.Client(t)
+	other.MustLogin(app.F.B.Admin.Email, storagetest.Password)
+	other.Get("/admin/templates")
+	if r := other.Get("/admin/templates/" + id); r.Status != http.StatusNotFound {
+		t.Errorf("B reads A's template: %d", r.Status)
+	}
+	for _, path := range []string{"/admin/templates/" + id, "/admin/templates/" + id + "/submit", "/admin/templates/" + id + "/delete"} {
+		if r := other.Post(path, templateValues(n.ID, "stolen")); r.Status != http.StatusNotFound {
+			t.Errorf("B POST %s: %d", path, r.Status)
+		}
+	}
+	if r := other.Get("/admin/templates"); strings.Contains(r.Body, "welcome") {
+		t.Error("B's list shows A's template")
+	}
+	if r := admin.Get("/operator/templates"); r.Status != http.StatusForbidden {
+		t.Errorf("administrator on the operator's queue: %d", r.Status)
+	}
+
+	// Meta already has "welcome" in Italian (made elsewhere): the forward is
+	// refused at once and the template is back with Meta's words.
+	token, err := app.Numbers.AccessToken(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &graph.Client{HTTP: http.DefaultClient, BaseURL: app.URL + "/sandbox/graph", Version: "v23.0"}
+	if _, _, err := g.CreateTemplate(context.Background(), token, n.WABAID, graph.TemplateDraft{Name: "welcome", Language: "it", Category: "UTILITY",
+		RawComponents: json.RawMessage(`[{"type":"BODY","text":"Ciao a tutti."}]`)}); err != nil {
+		t.Fatal(err)
+	}
+	admin.Get("/admin/templates/" + id)
+	if r := admin.Post("/admin/templates/"+id+"/submit", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d", r.Status)
+	}
+	op := app.Client(t)
+	op.MustLogin(app.F.Operator.Email, storagetest.Password)
+	op.Get("/operator/templates")
+	if r := op.Post("/operator/templates/"+id+"/forward", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("forward: %d", r.Status)
+	}
+	if r := op.Follow("/operator/templates"); !r.Has("[data-testid=queue-empty]") {
+		t.Error("the refused template is still in the queue")
+	}
+	page := admin.Get("/admin/templates/" + id)
+	if got := page.Text("[data-testid=template-reason]"); !strings.Contains(got, "already exists") {
+		t.Errorf("Meta's refusal on the admin's page: %q", got)
+	}
+	if !page.Has("[data-testid=template-submit]") || !page.Has("[data-testid=template-save]") {
+		t.Error("a refused template must be editable and submittable again")
+	}
+	entries, err := app.DB.Store.ListAudit(context.Background(), app.F.A.ID, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		seen[e.Action] = true
+	}
+	for _, a := range []string{"template.create", "template.submit", "template.forward_refused"} {
+		if !seen[a] {
+			t.Errorf("audit lacks %s: %v", a, seen)
+		}
+	}
+}
