@@ -75,6 +75,7 @@ func Routes(r chi.Router, d Deps) {
 		teamRoutes(r, d)       // skillsets and agents: team.go
 		onboardingRoutes(r, d) // where the sign-up's application stands, the sandbox number: onboarding.go
 		templateRoutes(r, d)   // templates: the editor and the lifecycle, templates.go
+		softbotRoutes(r, d)    // automatic replies, keyword rules, menu bots: bots.go
 	})
 }
 

@@ -78,6 +78,7 @@ func Nav(v *auth.Principal) []NavItem {
 		return []NavItem{{"admin-home", "/admin", "nav.home"}, {"routing", "/admin/routing", "nav.routing"},
 			{"conversations", "/admin/conversations", "nav.conversations"}, {"agent-home", "/agent/", "nav.my_conversations"},
 			{"numbers", "/admin/numbers", "nav.numbers"}, {"templates", "/admin/templates", "admin.tpl.title"}, {"contacts", "/admin/contacts", "admin.contacts.nav"},
+			{"bots", "/admin/bots", "nav.bots"}, {"rules", "/admin/rules", "nav.rules"}, // softbots and automatic replies
 			{"skillsets", "/admin/skillsets", "admin.team.nav_skillsets"}, {"agents", "/admin/agents", "admin.team.nav_agents"},
 			{"users", "/admin/users", "nav.users"}, {"apikeys", "/admin/api-keys", "nav.apikeys"}, {"audit", "/admin/audit", "nav.audit"},
 			{"settings", "/admin/settings", "admin.settings.title"}, {"onboarding", "/admin/onboarding", "onboarding.nav"}} // links to the desk's settings and API keys
