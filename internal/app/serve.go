@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"switchboard/internal/apikey"
+	"switchboard/internal/automation"
 	"switchboard/internal/blob"
 	"switchboard/internal/domain"
 	"switchboard/internal/inbound"
@@ -110,6 +111,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	sender.ApplyStatuses = inbound.ApplyRecordedStatuses
 	outboundSvc.Queued = sender.Wake
 	processor.OutboundQueued = sender.Wake
+	// Softbots answer in the processor's transaction; their sweeper moves
+	// held conversations on by the clock.
+	bots := automation.New(d.store, logger)
+	bots.OutboundQueued = sender.Wake
+	processor.Automation = bots
 	catalog := outbound.NewCatalog(d.store, graphFor, d.numbers.AccessToken, logger)
 	processor.TemplatesChanged = catalog.Request
 	sandboxSecret, sandboxVerify := number.SandboxApp(cfg.SecretKey)
@@ -174,6 +180,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		workers.Go(func() { sender.Run(wctx) })
 	}
 	workers.Go(func() { catalog.Run(wctx) })
+	workers.Go(func() { bots.Run(wctx, 2*time.Second) })
 	if cfg.PprofAddr != "" {
 		workers.Go(func() { servePprof(wctx, cfg.PprofAddr, logger) })
 	}

@@ -199,3 +199,33 @@ func CheckHoliday(day, name string) (Holiday, error) {
 	}
 	return Holiday{Day: d.Format(DayLayout), Name: name}, nil
 }
+
+// NextOpen returns the first instant at or after t when the business opens,
+// looking up to two weeks ahead (holidays included), and false when it does
+// not open in that time (no hours at all, or a long closure). The
+// out-of-hours reply uses it to queue a conversation at opening time.
+func NextOpen(hours []Range, holidays []Holiday, tz *time.Location, t time.Time) (time.Time, bool) {
+	if tz == nil {
+		tz = time.UTC
+	}
+	if OpenAt(hours, holidays, tz, t) {
+		return t, true
+	}
+	local := t.In(tz)
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, tz)
+	for d := 0; d <= 14; d++ {
+		day := midnight.AddDate(0, 0, d)
+		for _, r := range hours {
+			if r.Weekday != day.Weekday() {
+				continue
+			}
+			// Built from the wall clock, so a daylight-saving day opens at
+			// its local hour.
+			at := time.Date(day.Year(), day.Month(), day.Day(), r.Opens/60, r.Opens%60, 0, 0, tz)
+			if at.After(t) && OpenAt(hours, holidays, tz, at) {
+				return at, true
+			}
+		}
+	}
+	return time.Time{}, false
+}

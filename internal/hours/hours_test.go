@@ -186,3 +186,27 @@ func TestZonesAndHolidays(t *testing.T) {
 		}
 	}
 }
+
+func TestNextOpen(t *testing.T) {
+	rome, _ := LoadZone("Europe/Rome")
+	week := []Range{{Weekday: time.Monday, Opens: 9 * 60, Closes: 18 * 60}, {Weekday: time.Tuesday, Opens: 9 * 60, Closes: 18 * 60}}
+	// Monday 20:00 in Rome: Tuesday 09:00.
+	mon := time.Date(2026, 11, 23, 20, 0, 0, 0, rome)
+	got, ok := NextOpen(week, nil, rome, mon)
+	if want := time.Date(2026, 11, 24, 9, 0, 0, 0, rome); !ok || !got.Equal(want) {
+		t.Fatalf("after Monday's close: %v %v, want %v", got, ok, want)
+	}
+	// Open now: now.
+	at := time.Date(2026, 11, 23, 10, 0, 0, 0, rome)
+	if got, ok := NextOpen(week, nil, rome, at); !ok || !got.Equal(at) {
+		t.Fatalf("open now: %v %v", got, ok)
+	}
+	// Tuesday a holiday: next Monday.
+	hol := []Holiday{{Day: "2026-11-24", Name: "Closed"}}
+	if got, ok := NextOpen(week, hol, rome, mon); !ok || !got.Equal(time.Date(2026, 11, 30, 9, 0, 0, 0, rome)) {
+		t.Fatalf("over a holiday: %v %v", got, ok)
+	}
+	if _, ok := NextOpen(nil, nil, rome, mon); ok {
+		t.Fatal("no hours: never opens")
+	}
+}

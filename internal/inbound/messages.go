@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"switchboard/internal/outbound"
-
+	"switchboard/internal/automation"
 	"switchboard/internal/domain"
+	"switchboard/internal/outbound"
 	"switchboard/internal/storage"
 	"switchboard/internal/whatsapp/webhook"
 )
@@ -105,7 +105,7 @@ func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n do
 			return false, err
 		}
 	}
-	convID, err := tx.OpenConversation(ctx, n.TenantID, n.ID, contactID)
+	convID, isNew, err := tx.OpenOrStartConversation(ctx, n.TenantID, n.ID, contactID)
 	if err != nil {
 		return false, err
 	}
@@ -130,10 +130,20 @@ func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n do
 			return false, err
 		}
 	}
+	stopped := false
 	if m.Text != nil {
-		if err := p.honourStop(ctx, tx, n, contactID, m, fx); err != nil {
+		if stopped, err = p.honourStop(ctx, tx, n, contactID, m, fx); err != nil {
 			return false, err
 		}
+	}
+	if p.Automation != nil && !stopped && m.Type != webhook.TypeSystem && m.Reaction == nil {
+		bm := automation.Message{ConversationID: convID, ContactID: contactID, WaID: key.WaID, New: isNew,
+			WAMID: m.ID, At: m.Timestamp, Input: automation.FromWebhook(m)}
+		sent, err := p.Automation.OnMessage(ctx, tx, fx.lookups.bots(), n, bm)
+		if err != nil {
+			return false, fmt.Errorf("softbots: %w", err)
+		}
+		fx.outboundQueued = fx.outboundQueued || sent
 	}
 	fx.applied = append(fx.applied, [2]string{n.TenantID, convID})
 	return queued, nil
@@ -299,21 +309,22 @@ var italianStopWords = map[string]bool{"BASTA": true, "DISISCRIVIMI": true, "CAN
 // the tenant's stop words, and tells the customer so, once: only when the
 // consent actually changes, in the same transaction (a replayed webhook
 // neither withdraws twice nor answers twice).
-func (p *Processor) honourStop(ctx context.Context, tx storage.InboundTx, n domain.Number, contactID string, m *webhook.Message, fx *effects) error {
+// It reports whether the message was a stop word (no bot answers it).
+func (p *Processor) honourStop(ctx context.Context, tx storage.InboundTx, n domain.Number, contactID string, m *webhook.Message, fx *effects) (bool, error) {
 	word := strings.ToUpper(strings.TrimSpace(m.Text.Body))
 	if word == "" || len(word) > 40 {
-		return nil
+		return false, nil
 	}
 	keywords, err := fx.lookups.stopWords(ctx, tx, n.TenantID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !slices.ContainsFunc(keywords, func(k string) bool { return strings.EqualFold(k, word) }) {
-		return nil
+		return false, nil
 	}
 	changed, err := tx.SetConsent(ctx, n.TenantID, contactID, "revoked", "customer_message", "customer", "wrote "+word)
 	if err != nil || !changed {
-		return err
+		return true, err
 	}
 	lang := "en"
 	if italianStopWords[word] {
@@ -325,5 +336,5 @@ func (p *Processor) honourStop(ctx context.Context, tx storage.InboundTx, n doma
 	if err == nil {
 		fx.outboundQueued = true
 	}
-	return err
+	return true, err
 }

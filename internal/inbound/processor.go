@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"switchboard/internal/automation"
 	"switchboard/internal/domain"
 	"switchboard/internal/storage"
 	"switchboard/internal/whatsapp/webhook"
@@ -39,6 +40,9 @@ type Processor struct {
 	// TemplatesChanged asks the template catalog to refresh a number's
 	// WABA after Meta reported a decision; may be nil.
 	TemplatesChanged func(domain.Number)
+	// Automation runs the softbots on each customer message, in the same
+	// transaction; nil means none.
+	Automation *automation.Engine
 	// BatchSize and BatchTime bound a batch: at most BatchSize events, and
 	// no new one started after BatchTime, so the first event of a batch
 	// waits for its commit at most about that long.
@@ -229,6 +233,18 @@ type effects struct {
 type lookups struct {
 	byPNID  map[string]domain.Number
 	wordsOf map[string][]string
+	softbot *automation.Lookups
+}
+
+// bots is the softbots' share of the batch's lookups.
+func (l *lookups) bots() *automation.Lookups {
+	if l == nil {
+		return &automation.Lookups{}
+	}
+	if l.softbot == nil {
+		l.softbot = &automation.Lookups{}
+	}
+	return l.softbot
 }
 
 func (l *lookups) number(ctx context.Context, tx storage.InboundTx, phoneNumberID string) (domain.Number, error) {

@@ -115,29 +115,7 @@ func (s *Service) Send(ctx context.Context, r Request) (domain.Message, bool, er
 			return domain.Message{}, false, err
 		}
 	}
-	details := map[string]any{}
-	if r.Content.Location != nil {
-		details["location"] = map[string]any{"latitude": r.Content.Location.Latitude, "longitude": r.Content.Location.Longitude,
-			"name": r.Content.Location.Name, "address": r.Content.Location.Address}
-	}
-	if r.Content.Template != nil {
-		details["template"] = r.Content.Template
-	}
-	if r.Content.Interactive != nil {
-		details["interactive"] = r.Content.Interactive
-	}
-	if len(r.Content.Contacts) > 0 {
-		details["contacts"] = r.Content.Contacts
-	}
-	contextWAMID := r.Content.ReplyTo
-	if r.Content.Type == TypeReaction {
-		contextWAMID = r.Content.ReactTo
-	}
-	m, created, err := s.store.EnqueueOutbound(ctx, storage.Outgoing{
-		TenantID: r.TenantID, NumberID: r.NumberID, ContactID: f.Contact.ID, WaID: waID,
-		Type: r.Content.Type, Text: r.Content.summary(), MediaID: r.Content.MediaID, ContextWAMID: contextWAMID,
-		Details: details, Sender: r.Sender, IdempotencyKey: r.IdempotencyKey, Payload: r.Content,
-	})
+	m, created, err := s.store.EnqueueOutbound(ctx, r.Content.Outgoing(r.TenantID, r.NumberID, f.Contact.ID, waID, r.Sender, r.IdempotencyKey))
 	if err == nil && created && s.Queued != nil {
 		s.Queued()
 	}

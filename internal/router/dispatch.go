@@ -99,6 +99,13 @@ func (r *Router) Arrive(at time.Time, conversationID, numberID string, contactPr
 // before the router heard of it at at (the live dispatcher learns of an
 // arrival a few milliseconds after it was stored, or after a restart).
 func (r *Router) ArriveSince(at, arrived time.Time, conversationID, numberID string, contactPriority int) ([]Outcome, error) {
+	return r.ArriveFor(at, arrived, conversationID, numberID, "", contactPriority)
+}
+
+// ArriveFor is ArriveSince for a conversation that asked for one skillset
+// (a bot's hand-off): only that skillset's members are candidates, as after
+// a transfer to it. An empty skillsetID means the number's skillsets.
+func (r *Router) ArriveFor(at, arrived time.Time, conversationID, numberID, skillsetID string, contactPriority int) ([]Outcome, error) {
 	if conversationID == "" {
 		return nil, errors.New("a conversation needs an id")
 	}
@@ -109,8 +116,16 @@ func (r *Router) ArriveSince(at, arrived time.Time, conversationID, numberID str
 	if n == nil {
 		return nil, fmt.Errorf("%w %q", ErrUnknownNumber, numberID)
 	}
+	target := n.group
+	if skillsetID != "" {
+		s := r.skillsets[skillsetID]
+		if s == nil {
+			return nil, fmt.Errorf("%w %q", ErrUnknownSkillset, skillsetID)
+		}
+		target = s.group
+	}
 	c := r.newConversation()
-	*c = conversation{id: conversationID, number: n, priority: contactPriority, arrival: arrived, target: n.group, idx: -1}
+	*c = conversation{id: conversationID, number: n, priority: contactPriority, arrival: arrived, target: target, idx: -1}
 	r.convs.put(c)
 	r.enqueue(c)
 	r.dispatch(at)

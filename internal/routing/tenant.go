@@ -246,7 +246,7 @@ func (l *tenantLoop) unknownTo(c storage.RoutingCommand) bool {
 	unknown := false
 	switch c.Kind {
 	case storage.CmdArrive:
-		unknown = c.Status == "queued" && !known(c.NumberID)
+		unknown = c.Status == "queued" && (!known(c.NumberID) || !known(c.TargetSkillset))
 	case storage.CmdTransferAgent, storage.CmdPresence:
 		unknown = !known(c.AgentID)
 	case storage.CmdTransferSkillset:
@@ -272,7 +272,7 @@ func (l *tenantLoop) apply(c storage.RoutingCommand) ([]storage.RoutingWrite, st
 		if _, open := l.r.Holds(c.ConversationID); open {
 			return nil, "" // restored from Postgres already
 		}
-		outs, err = l.r.ArriveSince(now, c.QueuedAt, c.ConversationID, c.NumberID, c.ContactPriority)
+		outs, err = l.r.ArriveFor(now, c.QueuedAt, c.ConversationID, c.NumberID, c.TargetSkillset, c.ContactPriority)
 	case storage.CmdClose:
 		if c.LastInbound != nil && c.LastInbound.After(c.CreatedAt) {
 			// The customer wrote after the close was asked for: closing

@@ -40,8 +40,10 @@ type RoutingCommand struct {
 	// Filled for arrivals, from the conversation as stored.
 	Status          string
 	NumberID        string
-	ContactPriority int
+	ContactPriority int // the contact's, plus what a bot or rule added to the conversation
 	QueuedAt        time.Time
+	// The skillset a bot's hand-off asked for ("" for the number's).
+	TargetSkillset string
 	// For closes: when the customer's latest message was stored.
 	LastInbound *time.Time
 	// For closes: the tenant's outcome the agent chose ("" for none).
@@ -211,7 +213,7 @@ func loadRoutingConfig(ctx context.Context, tx pgx.Tx, tenantID string, st *Rout
 
 	rows, err = tx.Query(ctx, `SELECT c.id, c.number_id, coalesce(c.target_skillset_id::text, ''),
 			CASE WHEN c.status = 'assigned' THEN coalesce(c.assigned_agent_id::text, '') ELSE '' END,
-			ct.priority, coalesce(c.queued_at, c.created_at)
+			ct.priority + c.priority_bump, coalesce(c.queued_at, c.created_at)
 		FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
 		WHERE c.tenant_id = $1 AND c.status IN ('queued', 'assigned')`, tenantID)
 	if err != nil {
@@ -267,7 +269,8 @@ func (s *Store) InRouting(ctx context.Context, tenantID, holder string, epoch in
 func (t RoutingTx) Pending(ctx context.Context, limit int) ([]RoutingCommand, error) {
 	rows, err := t.tx.Query(ctx, `SELECT r.id, r.kind, coalesce(r.conversation_id::text, ''), coalesce(r.agent_id::text, ''),
 			coalesce(r.skillset_id::text, ''), r.actor, r.created_at,
-			coalesce(c.status, ''), coalesce(c.number_id::text, ''), coalesce(ct.priority, 0), coalesce(c.queued_at, c.created_at, r.created_at),
+			coalesce(c.status, ''), coalesce(c.number_id::text, ''), coalesce(ct.priority + c.priority_bump, 0), coalesce(c.queued_at, c.created_at, r.created_at),
+			coalesce(c.target_skillset_id::text, ''),
 			CASE WHEN r.kind = 'close' THEN (SELECT max(m.created_at) FROM messages m WHERE m.tenant_id = r.tenant_id
 				AND m.conversation_id = r.conversation_id AND m.direction = 'inbound') END, r.outcome
 		FROM routing_commands r
@@ -282,7 +285,7 @@ func (t RoutingTx) Pending(ctx context.Context, limit int) ([]RoutingCommand, er
 	for rows.Next() {
 		var c RoutingCommand
 		if err := rows.Scan(&c.ID, &c.Kind, &c.ConversationID, &c.AgentID, &c.SkillsetID, &c.Actor, &c.CreatedAt,
-			&c.Status, &c.NumberID, &c.ContactPriority, &c.QueuedAt, &c.LastInbound, &c.Outcome); err != nil {
+			&c.Status, &c.NumberID, &c.ContactPriority, &c.QueuedAt, &c.TargetSkillset, &c.LastInbound, &c.Outcome); err != nil {
 			return nil, err
 		}
 		out = append(out, c)

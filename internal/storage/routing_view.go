@@ -121,10 +121,10 @@ func liveQueues(ctx context.Context, tx pgx.Tx, tenantID string, v *LiveRouting)
 		byNumber[v.Numbers[i].ID] = &v.Numbers[i]
 	}
 	rows, err := tx.Query(ctx, `SELECT id, number_id, name, phone, priority, arrived, target, waiting FROM (
-			SELECT c.id, c.number_id, ct.name, `+contactPhone+` AS phone, ct.priority,
+			SELECT c.id, c.number_id, ct.name, `+contactPhone+` AS phone, ct.priority + c.priority_bump AS priority,
 				coalesce(c.queued_at, c.created_at) AS arrived, coalesce(s.name, '') AS target,
 				count(*) OVER w AS waiting,
-				row_number() OVER (w ORDER BY ct.priority DESC, coalesce(c.queued_at, c.created_at), c.id) AS position
+				row_number() OVER (w ORDER BY ct.priority + c.priority_bump DESC, coalesce(c.queued_at, c.created_at), c.id) AS position
 			FROM conversations c
 			JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
 			LEFT JOIN skillsets s ON s.tenant_id = c.tenant_id AND s.id = c.target_skillset_id

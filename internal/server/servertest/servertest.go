@@ -35,6 +35,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"switchboard/internal/auth"
+	"switchboard/internal/automation"
 	"switchboard/internal/httpx"
 	"switchboard/internal/metrics"
 	"switchboard/internal/server"
@@ -72,6 +73,8 @@ type App struct {
 	Redis   *redis.Client
 	Prefix  string
 	Clock   *Clock
+	// Bots is the softbots' runtime (its sweeper runs with RunWorkers).
+	Bots    *automation.Engine
 	Tenants *tenant.Service
 	Logs    *Logs
 
@@ -111,6 +114,9 @@ type Options struct {
 	// NoSender leaves the outbox sender out of RunWorkers (SENDER=false):
 	// with several instances, one sends and the others only queue.
 	NoSender bool
+	// BotNow is the softbots' clock (time.Now when nil): a test of the
+	// out-of-hours reply sets it outside business hours.
+	BotNow func() time.Time
 }
 
 // New starts the app; it stops when the test ends.
@@ -154,11 +160,16 @@ func New(t testing.TB, opts ...Options) *App {
 		blobs = o.Share.Blobs
 	}
 	processor := inbound.NewProcessor(db.Store, logger)
+	bots := automation.New(db.Store, logger)
+	if o.BotNow != nil {
+		bots.Now = o.BotNow
+	}
+	processor.Automation = bots
 	sandboxSecret, sandboxVerify := number.SandboxApp(secretKey)
 	apps := ingest.NewApps(ingest.App{Secret: []byte(MetaAppSecret), VerifyToken: MetaVerifyToken},
 		ingest.App{Secret: []byte(sandboxSecret), VerifyToken: sandboxVerify}, numbers.AppSecrets)
 	outboundSvc := outbound.NewService(db.Store, time.Now)
-	a := &App{Outbound: outboundSvc, DB: db, Redis: rdb, Prefix: prefix, Clock: clock, Tenants: tenants, Logs: logs, Numbers: numbers,
+	a := &App{Outbound: outboundSvc, DB: db, Redis: rdb, Prefix: prefix, Clock: clock, Bots: bots, Tenants: tenants, Logs: logs, Numbers: numbers,
 		APIKeys: apikey.NewService(db.Store), Blobs: blobs, Processor: processor, SandboxSecret: sandboxSecret}
 	srv := httptest.NewUnstartedServer(nil)
 	self := "http://" + srv.Listener.Addr().String()
@@ -201,6 +212,7 @@ func New(t testing.TB, opts ...Options) *App {
 		sender.BackoffBase = 20 * time.Millisecond
 		outboundSvc.Queued = sender.Wake
 		processor.OutboundQueued = sender.Wake
+		bots.OutboundQueued = sender.Wake
 		a.Sender = sender
 		processor.TemplatesChanged = catalog.Request
 		ctx, cancel := context.WithCancel(context.Background())
@@ -211,6 +223,7 @@ func New(t testing.TB, opts ...Options) *App {
 			wg.Go(func() { sender.Run(ctx) })
 		}
 		wg.Go(func() { catalog.Run(ctx) })
+		wg.Go(func() { bots.Run(ctx, 200*time.Millisecond) })
 		a.Dispatcher = routing.NewDispatcher(routing.Options{Store: db.Store, Pool: db.Pool, Presence: presence,
 			Publisher: routing.RedisPublisher{RDB: rdb, Prefix: prefix, Logger: logger}, Logger: logger,
 			LeaseTTL: o.RoutingLease, Sweep: o.RoutingSweep, Told: a.Hub.Publish})
