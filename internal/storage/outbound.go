@@ -203,11 +203,14 @@ func (s *Store) UpsertTemplate(ctx context.Context, tenantID string, t TemplateR
 	})
 }
 
-// ListTemplates lists a tenant's templates for a WABA.
+// ListTemplates lists a tenant's templates for a WABA as Meta knows them:
+// drafts and submissions Meta never had are the template editor's
+// (templates_admin.go).
 func (s *Store) ListTemplates(ctx context.Context, tenantID, wabaID string) ([]TemplateRow, error) {
 	var out []TemplateRow
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+templateColumns+` FROM templates WHERE tenant_id = $1 AND waba_id = $2 ORDER BY name, language`, tenantID, wabaID)
+		rows, err := tx.Query(ctx, `SELECT `+templateColumns+` FROM templates WHERE tenant_id = $1 AND waba_id = $2
+			AND (meta_id <> '' OR review = 'at_meta') ORDER BY name, language`, tenantID, wabaID)
 		if err != nil {
 			return err
 		}

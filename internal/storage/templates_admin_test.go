@@ -41,6 +41,9 @@ func TestTemplateLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if catalog, _ := st.ListTemplates(ctx, f.A.ID, "880011"); len(catalog) != 0 {
+		t.Fatalf("a draft Meta never had is in the catalog: %+v", catalog)
+	}
 	if _, err := st.SaveTemplateDraft(ctx, f.A.ID, actor, in); !errors.Is(err, storage.ErrConflict) {
 		t.Fatalf("same name and language: %v, want ErrConflict", err)
 	}
@@ -115,6 +118,9 @@ func TestTemplateLifecycle(t *testing.T) {
 	if _, err := st.ForwardTemplate(ctx, op, id, refuse); !errors.Is(err, storage.ErrTemplateLocked) {
 		t.Fatalf("forwarding twice: %v", err)
 	}
+	if catalog, _ := st.ListTemplates(ctx, f.A.ID, "880011"); len(catalog) != 1 || catalog[0].Status != "PENDING" {
+		t.Fatalf("the forwarded template in the catalog: %+v", catalog)
+	}
 	got, _ = st.AdminTemplateByID(ctx, f.A.ID, id)
 	if got.State() != storage.TemplatePending || got.MetaID != "9001" || string(got.Components) == "[]" || got.Editable() {
 		t.Fatalf("after forward: %+v", got)
@@ -161,4 +167,31 @@ func TestTemplateLifecycle(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestTemplateStates names where a template stands from our review and
+// Meta's status, as the list and its filter show it.
+func TestTemplateStates(t *testing.T) {
+	cases := []struct {
+		review, status, forwardError, want string
+		editable                           bool
+	}{
+		{"draft", "", "", storage.TemplateDraft, true},
+		{"draft", "", "Content in this language already exists", storage.TemplateRefused, true},
+		{"submitted", "", "", storage.TemplateSubmitted, false},
+		{"submitted", "REJECTED", "", storage.TemplateSubmitted, false}, // resubmitted after a rejection
+		{"at_meta", "PENDING", "", storage.TemplatePending, false},
+		{"at_meta", "APPROVED", "", storage.TemplateApproved, false},
+		{"at_meta", "REJECTED", "", storage.TemplateRejected, true},
+		{"draft", "REJECTED", "", storage.TemplateRejected, true}, // being edited
+		{"at_meta", "PAUSED", "", storage.TemplatePaused, false},
+		{"at_meta", "DISABLED", "", storage.TemplateDisabled, false},
+		{"at_meta", "ARCHIVED", "", storage.TemplateOther, false},
+	}
+	for _, c := range cases {
+		tpl := storage.AdminTemplate{Review: c.review, Status: c.status, ForwardError: c.forwardError}
+		if got := tpl.State(); got != c.want || tpl.Editable() != c.editable {
+			t.Errorf("%s/%s: state %s editable %v, want %s %v", c.review, c.status, got, tpl.Editable(), c.want, c.editable)
+		}
+	}
 }
