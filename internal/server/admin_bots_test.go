@@ -461,6 +461,30 @@ func TestAdminSoftbotPagesGuarded(t *testing.T) {
 			t.Errorf("the error shows its key: %q", msg)
 		}
 	}
+	// Publishing a broken menu is refused, with the problems beside their
+	// step in the administrator's language (here Italian); the draft keeps
+	// what was typed.
+	it := app.Client(t)
+	it.Header.Set("Accept-Language", "it")
+	it.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	it.Get("/admin/bots/" + botID)
+	r = it.Post("/admin/bots/"+botID, url.Values{"action": {"publish"}, "start": {"start"},
+		"s0_id": {"start"}, "s0_kind": {"buttons"}, "s0_text": {"Ciao!"},
+		"s0_o0_title": {"Un titolo troppo lungo per WhatsApp"}, "s0_o0_next": {"fine"},
+		"s1_id": {"fine"}, "s1_kind": {"answer"}, "s1_text": {"Grazie"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("publish a broken menu: %d", r.Status)
+	}
+	if got := r.Text(`[data-testid=step][data-step=start] [data-testid=option-problems]`); !strings.Contains(got, "Il titolo è troppo lungo: WhatsApp consente al massimo 20 caratteri.") {
+		t.Errorf("the problem in Italian: %q", got)
+	}
+	if !strings.Contains(r.Body, `value="Un titolo troppo lungo per WhatsApp"`) || !r.Has("[data-testid=bot-notice]") {
+		t.Error("the typed title or the notice is missing")
+	}
+	if b, _ := st.BotByID(bg, app.F.A.ID, botID); b.LiveVersion != 0 || b.Draft.Steps[0].Options[0].Title != "Un titolo troppo lungo per WhatsApp" {
+		t.Errorf("stored: %+v", b)
+	}
+
 	// Published and chosen for the number, the bot cannot be deleted.
 	if _, _, err := st.PublishBot(bg, app.F.A.ID, actor, botID, storage.NewBotMenu("en")); err != nil {
 		t.Fatal(err)
