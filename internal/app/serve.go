@@ -136,6 +136,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 	dispatcher := routing.NewDispatcher(routing.Options{Store: d.store, Pool: d.pool, Presence: presence,
 		Publisher: routing.RedisPublisher{RDB: rdb, Prefix: cfg.RedisPrefix, Logger: logger}, Logger: logger,
 		OnEvents: routingMetrics(reg), Told: hub.Publish})
+	mailer, err := newMailer(cfg, logger)
+	if err != nil {
+		return err
+	}
 	handler := server.New(server.Deps{
 		Logger: logger, Secure: cfg.Secure(), Secret: cfg.SecretKey, Pool: d.pool, Redis: rdb, RedisKey: cfg.RedisPrefix,
 		Store: d.store, Hasher: d.hasher, Tenants: d.tenants, Metrics: reg, Assets: assets, Now: time.Now,
@@ -146,6 +150,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready ch
 		WebhookStored: processor.Wake,
 		NumberAdded:   sb.Register,
 		Sandbox:       sb,
+		Mail:          mailer,
 		Routing:       routingSvc,
 		Hub:           hub,
 		Origin:        cfg.BaseURL.Scheme + "://" + cfg.BaseURL.Host,

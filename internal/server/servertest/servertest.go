@@ -20,6 +20,7 @@ import (
 	"switchboard/internal/domain"
 	"switchboard/internal/inbound"
 	"switchboard/internal/ingest"
+	"switchboard/internal/mail"
 	"switchboard/internal/number"
 	"switchboard/internal/outbound"
 	"switchboard/internal/realtime"
@@ -117,6 +118,9 @@ type Options struct {
 	// BotNow is the softbots' clock (time.Now when nil): a test of the
 	// out-of-hours reply sets it outside business hours.
 	BotNow func() time.Time
+	// Mail is the SMTP relay invitations are e-mailed through (a
+	// mailtest server's); nil sends nothing, as without SMTP_ADDR.
+	Mail *mail.Mailer
 }
 
 // New starts the app; it stops when the test ends.
@@ -188,7 +192,7 @@ func New(t testing.TB, opts ...Options) *App {
 		RedisKey: prefix, Store: db.Store, Hasher: hasher, Tenants: tenants, Metrics: metrics.NewRegistry(),
 		Assets: assets, Now: clock.Now, Numbers: numbers, APIKeys: a.APIKeys, Blobs: blobs, Apps: apps, Outbound: outboundSvc,
 		WebhookStored: processor.Wake, NumberAdded: sb.Register, Sandbox: sb, Catalog: catalog, Routing: a.Routing,
-		Hub: a.Hub, Origin: self,
+		Hub: a.Hub, Origin: self, Mail: o.Mail,
 		Receipts: outbound.Receipts{Store: db.Store, Client: func(domain.Number) *graph.Client { return sandboxGraph }, Token: numbers.AccessToken},
 	})
 	srv.Config.Handler = h
