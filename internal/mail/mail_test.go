@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"strings"
 	"testing"
@@ -69,5 +70,45 @@ func TestSendFailures(t *testing.T) {
 	}
 	if _, err := mail.New(mail.Config{Addr: "no-port", From: "a@b.test"}); err == nil {
 		t.Error("an address without a port was accepted")
+	}
+}
+
+// TestSendOverSTARTTLS: a relay offering STARTTLS gets the message over TLS,
+// authenticated; a wrong password is an error; a certificate the system
+// does not trust stops the delivery rather than sending in the clear.
+func TestSendOverSTARTTLS(t *testing.T) {
+	srv := mailtest.NewTLS(t, "relay-user", "relay-pass")
+	m, err := mail.New(mail.Config{Addr: srv.Addr, From: "noreply@switchboard.test", Username: "relay-user", Password: "relay-pass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Timeout = 5 * time.Second
+	m.TLS = &tls.Config{RootCAs: srv.Roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	if err := m.Send(context.Background(), mail.Message{To: "nina@alpha.test", Subject: "Invito", Body: "Ciao"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-srv.Messages:
+		if !got.TLS || got.User != "relay-user" || got.To[0] != "nina@alpha.test" || strings.TrimSpace(got.Body) != "Ciao" {
+			t.Errorf("received %+v", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing received")
+	}
+
+	wrong, _ := mail.New(mail.Config{Addr: srv.Addr, From: "noreply@switchboard.test", Username: "relay-user", Password: "nope"})
+	wrong.Timeout, wrong.TLS = 5*time.Second, m.TLS
+	if err := wrong.Send(context.Background(), mail.Message{To: "a@alpha.test", Subject: "x", Body: "x"}); err == nil || !strings.Contains(err.Error(), "AUTH") {
+		t.Errorf("wrong password: %v", err)
+	}
+	untrusted, _ := mail.New(mail.Config{Addr: srv.Addr, From: "noreply@switchboard.test", Username: "relay-user", Password: "relay-pass"})
+	untrusted.Timeout = 5 * time.Second
+	if err := untrusted.Send(context.Background(), mail.Message{To: "a@alpha.test", Subject: "x", Body: "x"}); err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Errorf("untrusted certificate: %v", err)
+	}
+	select {
+	case got := <-srv.Messages:
+		t.Errorf("a refused delivery arrived: %+v", got)
+	default:
 	}
 }

@@ -1,11 +1,20 @@
 // Package mailtest is a tiny SMTP server for tests: it speaks enough SMTP
-// (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) to receive what a Mailer sends,
-// and hands each message to the test.
+// (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, and with NewTLS STARTTLS and
+// AUTH PLAIN) to receive what a Mailer sends, and hands each message to the
+// test.
 package mailtest
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"io"
+	"math/big"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -13,6 +22,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Received is one message as the server got it.
@@ -22,6 +32,8 @@ type Received struct {
 	Subject string // decoded
 	Body    string // decoded from quoted-printable, line ends as \n
 	Raw     string
+	TLS     bool   // it came after STARTTLS
+	User    string // who authenticated, if anyone
 }
 
 // Server listens on a loopback port until the test ends.
@@ -31,16 +43,35 @@ type Server struct {
 	// Reject makes the server refuse every recipient (550), as a relay
 	// does for an address it will not deliver to.
 	Reject atomic.Bool
+	// Roots trusts the server's certificate (NewTLS), for the Mailer's TLS.
+	Roots *x509.CertPool
+	tls   *tls.Config
+	user  string
+	pass  string
 }
 
 // New starts a server.
 func New(t testing.TB) *Server {
 	t.Helper()
+	return start(t, &Server{})
+}
+
+// NewTLS starts a server that offers STARTTLS with a certificate for
+// 127.0.0.1 and localhost (trusted by Roots), and AUTH PLAIN for user and
+// pass, only once TLS is on, as real relays do.
+func NewTLS(t testing.TB, user, pass string) *Server {
+	t.Helper()
+	cert, roots := certificate(t)
+	return start(t, &Server{Roots: roots, user: user, pass: pass,
+		tls: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}})
+}
+
+func start(t testing.TB, s *Server) *Server {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{Addr: ln.Addr().String(), Messages: make(chan Received, 16)}
+	s.Addr, s.Messages = ln.Addr().String(), make(chan Received, 16)
 	t.Cleanup(func() { _ = ln.Close() })
 	go func() {
 		for {
@@ -57,9 +88,10 @@ func New(t testing.TB) *Server {
 func (s *Server) serve(conn net.Conn) {
 	defer conn.Close()
 	r := bufio.NewReader(conn)
-	say := func(line string) { _, _ = io.WriteString(conn, line+"\r\n") }
+	say := func(line string) { _, _ = io.WriteString(conn, line+"\r\n") } // conn becomes the TLS one after STARTTLS
 	say("220 mailtest ready")
 	var msg Received
+	secure, user := false, ""
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -70,9 +102,44 @@ func (s *Server) serve(conn net.Conn) {
 		switch verb {
 		case "EHLO", "HELO":
 			say("250-mailtest")
+			if s.tls != nil && !secure {
+				say("250-STARTTLS")
+			}
+			if s.tls != nil && secure {
+				say("250-AUTH PLAIN")
+			}
 			say("250 8BITMIME")
+		case "STARTTLS":
+			if s.tls == nil || secure {
+				say("502 not implemented")
+				continue
+			}
+			say("220 go ahead")
+			tc := tls.Server(conn, s.tls)
+			if err := tc.Handshake(); err != nil {
+				return
+			}
+			conn, r, secure = tc, bufio.NewReader(tc), true
+		case "AUTH":
+			f := strings.Fields(line)
+			if !secure || len(f) != 3 || !strings.EqualFold(f[1], "PLAIN") {
+				say("504 AUTH PLAIN over TLS only")
+				continue
+			}
+			b, _ := base64.StdEncoding.DecodeString(f[2])
+			parts := strings.Split(string(b), "\x00")
+			if len(parts) != 3 || parts[1] != s.user || parts[2] != s.pass {
+				say("535 authentication failed")
+				continue
+			}
+			user = parts[1]
+			say("235 ok")
 		case "MAIL":
-			msg = Received{From: addr(line)}
+			if s.user != "" && user == "" {
+				say("530 authentication required")
+				continue
+			}
+			msg = Received{From: addr(line), TLS: secure, User: user}
 			say("250 ok")
 		case "RCPT":
 			if s.Reject.Load() {
@@ -133,4 +200,28 @@ func decode(raw string) (subject, body string) {
 	}
 	b, _ := io.ReadAll(rd)
 	return subject, strings.ReplaceAll(string(b), "\r\n", "\n")
+}
+
+// certificate makes a self-signed certificate for the loopback names.
+func certificate(t testing.TB) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mailtest"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true, IsCA: true, DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, roots
 }
