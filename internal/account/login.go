@@ -32,7 +32,13 @@ func handleLoginForm(d Deps) http.HandlerFunc {
 }
 
 func renderLogin(w http.ResponseWriter, r *http.Request, d Deps, status int, f *ui.Form) {
-	d.Render(w, r, status, LoginPage(d.Shell.Page(w, r, "login.title", "login"), f))
+	// The sign-up link is a courtesy: if the switch cannot be read, the
+	// page goes without it.
+	open, err := d.Store.SelfServiceSignup(r.Context())
+	if err != nil {
+		d.Logger.WarnContext(r.Context(), "read sign-up switch", "error", err)
+	}
+	d.Render(w, r, status, LoginPage(d.Shell.Page(w, r, "login.title", "login"), f, open))
 }
 
 func handleLogin(d Deps) http.HandlerFunc {

@@ -17,6 +17,7 @@ var onboardingMessages = map[string]entry{
 	"onboarding.confirm_password": {"Password again", "Ripeti la password"},
 	"onboarding.signup_submit":    {"Sign up", "Registrati"},
 	"onboarding.have_account":     {"Already signed up?", "Sei già registrato?"},
+	"onboarding.no_account":       {"New here?", "Sei nuovo?"},
 	"onboarding.closed_title":     {"Sign-up is closed", "Le registrazioni sono chiuse"},
 	"onboarding.closed_body": {"Companies cannot sign up by themselves at the moment. Ask the platform's operator for an account, or sign in if you have one.",
 		"Al momento le aziende non possono registrarsi da sole. Chiedi un account al gestore della piattaforma, o accedi se ne hai già uno."},

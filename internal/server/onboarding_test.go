@@ -16,7 +16,8 @@ import (
 )
 
 // TestOnboardingInTheBrowser is the journey in Chromium: with self-service
-// off /signup says it is closed; the operator opens it; a company signs up,
+// off /signup says it is closed; the operator opens it; a company follows
+// the sign-in page's link and signs up,
 // its bad VAT number and phone refused beside their inputs with everything
 // typed kept; it lands on its onboarding page with a sandbox number and
 // writes to it from the customer simulator; the operator finds the
@@ -67,6 +68,10 @@ func TestOnboardingInTheBrowser(t *testing.T) {
 	}
 	signOut := chromedp.Steps(chromedp.Click(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)))
 
+	do(chromedp.Navigate(app.URL+"/login"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)))
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("[data-testid=signup-link]").length`)); err != nil || n != 0 {
+		t.Fatalf("closed, the sign-in page links to sign-up (%d, %v)", n, err)
+	}
 	do(chromedp.Navigate(app.URL+"/signup"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=signup-closed]`)))
 	if h := text(`[data-testid=signup-closed] h1`); h != "Sign-up is closed" {
 		t.Fatalf("closed page says %q", h)
@@ -83,7 +88,8 @@ func TestOnboardingInTheBrowser(t *testing.T) {
 	do(signOut)
 
 	const password = "rossi-trasporti-2026"
-	do(chromedp.Navigate(app.URL+"/signup"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=signup-form]`)),
+	// Open, the sign-in page shows the way to sign up.
+	do(chromedp.Click(chromedp.CSS(`[data-testid=signup-link]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=signup-form]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid=plan-Business]`)),
 		chromedp.SendKeys(chromedp.CSS(`#f-company_name`), "Trasporti Rossi Srl"),
 		chromedp.SendKeys(chromedp.CSS(`#f-vat_number`), "IT00159560367"), // the check digit is wrong
