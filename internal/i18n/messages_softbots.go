@@ -62,7 +62,7 @@ var softbotMessages = map[string]entry{
 	"rules.title":               {"Keyword rules", "Regole per parola chiave"},
 	"rules.edit":                {"Edit rule", "Modifica regola"},
 	"rules.add":                 {"Add a rule", "Aggiungi una regola"},
-	"rules.lead":                {"Answers to what customers often ask, sent as soon as a message matches. Rules apply to new messages a bot is not handling; an agent's conversation is never interrupted.", "Risposte a ciò che i clienti chiedono spesso, inviate appena un messaggio corrisponde. Le regole valgono per i nuovi messaggi che nessun bot sta gestendo; la conversazione di un agente non viene mai interrotta."},
+	"rules.lead":                {"Answers to what customers often ask, sent as soon as a message matches; never once a person has the conversation.", "Risposte a ciò che i clienti chiedono spesso, inviate appena un messaggio corrisponde; mai quando la conversazione è già di una persona."},
 	"rules.order":               {"Rules are tried top to bottom: the first that matches answers, the ones below it do not. Use the arrows to change the order.", "Le regole si provano dall'alto in basso: risponde la prima che corrisponde, quelle sotto no. Usa le frecce per cambiare l'ordine."},
 	"rules.none":                {"No rules yet: add the first one below.", "Ancora nessuna regola: aggiungi la prima qui sotto."},
 	"rules.name":                {"Name", "Nome"},

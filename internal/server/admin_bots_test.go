@@ -308,6 +308,7 @@ func TestBrowserKeywordRules(t *testing.T) {
 	b.do("move Price exactly up",
 		chromedp.Click(chromedp.CSS(`[data-testid=rule-row][data-rule="Price exactly"] [data-testid=rule-up]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=rule-row][data-rule="Price exactly"][data-position="1"]`)))
+	b.shot("rules")
 	if got := try("price"); got != "Price exactly*,Prices" {
 		t.Errorf("tried after moving: %s", got)
 	}
@@ -327,8 +328,19 @@ func TestBrowserKeywordRules(t *testing.T) {
 	if got := b.eval(`document.querySelector("[data-testid=error-pattern]").textContent`); !strings.Contains(got, "does not compile") {
 		t.Errorf("the error reads %q", got)
 	}
+	// Edit a rule: its form comes filled in; the change keeps its place.
+	b.do("edit Prices",
+		chromedp.Navigate(app.URL+"/admin/rules"),
+		chromedp.Click(chromedp.CSS(`[data-testid=rule-row][data-rule="Prices"] [data-testid=rule-edit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=rule-form] #f-button_1[value="Thanks"]`)),
+		b.set(`[data-testid=rule-form] #f-reply`, "Prices: example.com/prices"),
+		chromedp.Click(chromedp.CSS(`[data-testid=rule-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)))
+	if got := b.eval(order); got != "1Price exactly,2Prices" {
+		t.Errorf("order after editing: %s", got)
+	}
 	rules, err := app.DB.Store.ListKeywordRules(context.Background(), app.F.A.ID)
-	if err != nil || len(rules) != 2 || rules[0].Name != "Price exactly" || rules[1].Reply.Buttons[0] != "Thanks" {
+	if err != nil || len(rules) != 2 || rules[0].Name != "Price exactly" || rules[1].Reply.Buttons[0] != "Thanks" || rules[1].Reply.Text != "Prices: example.com/prices" {
 		t.Errorf("stored: %+v %v", rules, err)
 	}
 }
@@ -373,6 +385,7 @@ func TestBrowserNumberAutomation(t *testing.T) {
 		b.set(`#f-busy_text`, "You are number {position} in line, about {wait}."),
 		chromedp.Click(chromedp.CSS(`[data-testid=automation-submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)))
+	b.shot("automation")
 	got := b.eval(`["welcome_mode", "welcome_text", "closed_mode", "busy_text", "busy_after", "handoff_keywords", "bot_timeout"]
 		.map(n => document.querySelector("#f-" + n).value).join("|") + "|" + document.querySelector("[data-testid=busy_enabled]").checked`)
 	if got != "every|Welcome to Alpha!|wait|You are number {position} in line, about {wait}.|20|human, operatore|5|true" {
@@ -483,6 +496,18 @@ func TestAdminSoftbotPagesGuarded(t *testing.T) {
 	}
 	if b, _ := st.BotByID(bg, app.F.A.ID, botID); b.LiveVersion != 0 || b.Draft.Steps[0].Options[0].Title != "Un titolo troppo lungo per WhatsApp" {
 		t.Errorf("stored: %+v", b)
+	}
+
+	// Renaming: an empty name is refused beside the field; a new one is kept.
+	admin.Get("/admin/bots/" + botID)
+	if r := admin.Post("/admin/bots/"+botID+"/rename", url.Values{"name": {"  "}}); r.Status != http.StatusUnprocessableEntity || !r.Has("[data-testid=bot-rename-form] [data-testid=error-name]") {
+		t.Errorf("an empty name: %d", r.Status)
+	}
+	if r := admin.Post("/admin/bots/"+botID+"/rename", url.Values{"name": {"Reception"}}); r.Status != http.StatusSeeOther {
+		t.Errorf("rename: %d", r.Status)
+	}
+	if r := admin.Get("/admin/bots/" + botID); r.Text("[data-testid=bot-name]") != "Reception" {
+		t.Errorf("the editor names the bot %q", r.Text("[data-testid=bot-name]"))
 	}
 
 	// Published and chosen for the number, the bot cannot be deleted.
