@@ -1,56 +1,41 @@
 package admin
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
-	"io"
 	"net/http"
-	"strconv"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+
 	"switchboard/internal/auth"
+	"switchboard/internal/domain"
 	"switchboard/internal/httpx"
 	"switchboard/internal/storage"
 	"switchboard/internal/ui"
 )
 
 // CSV import and export of contacts. An import is two steps: the upload
-// shows what each row would do (new, update, unchanged, or its errors by
-// column); the Import button posts the same file back and the store checks
-// it all again and applies every row in one transaction, or nothing.
+// streams through the store's checks and is kept on the server (its rows,
+// not the file), and the page shows what it would do, or its errors; the
+// Import button names the kept import by id and a job applies it in one
+// transaction while the page shows its progress, then what it did.
 
-// importView is the preview of an uploaded file.
+// importView is an import's page: a refused check, or a kept import with
+// its first rows, its progress or its result.
 type importView struct {
-	Plan     storage.ImportPlan
-	Data     string // the file, posted back by the Import button
-	FileName string
-	Shown    []storage.ImportRow // the rows listed (errors first)
-	Hidden   int                 // rows not listed
+	storage.ImportCheck
+	Shown   []storage.ImportRow // rows listed: errors, or the first rows with their action
+	Hidden  int                 // rows not listed
+	Expired bool
 }
 
-// maxRowsShown bounds the preview: every row with an error is listed, and
-// the others up to this many.
-const maxRowsShown = 500
+// rowsShown bounds the rows a kept import lists.
+const rowsShown = 100
 
-func newImportView(p storage.ImportPlan, data []byte, name string) importView {
-	v := importView{Plan: p, Data: string(data), FileName: name}
-	for _, r := range p.Rows {
-		if r.Action == storage.ImportError {
-			v.Shown = append(v.Shown, r)
-		}
-	}
-	for _, r := range p.Rows {
-		if r.Action == storage.ImportError {
-			continue
-		}
-		if len(v.Shown) >= maxRowsShown {
-			v.Hidden++
-			continue
-		}
-		v.Shown = append(v.Shown, r)
-	}
-	return v
-}
+// importJobTimeout bounds a job; 100,000 rows take seconds.
+const importJobTimeout = 15 * time.Minute
 
 func handleContactsImportForm(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -65,66 +50,110 @@ func handleContactsImportForm(d Deps) http.HandlerFunc {
 	}
 }
 
-// readUpload returns the uploaded file's bytes, at most one more than the
-// import's limit (the parser reports the size in words).
-func readUpload(r *http.Request) ([]byte, string, error) {
-	// The CSRF check parsed the multipart body already; this only reads it.
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		return nil, "", err
-	}
-	file, header, err := r.FormFile("file")
-	if err != nil {
-		return nil, "", err
-	}
-	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, storage.MaxImportBytes+1))
-	return data, header.Filename, err
-}
-
-func handleContactsImportPreview(d Deps) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, _ := auth.FromContext(r.Context())
-		data, name, err := readUpload(r)
-		if err != nil {
-			ui.SetFlash(w, d.Cookies, "error", "admin.contacts.import_no_file", "")
-			http.Redirect(w, r, "/admin/contacts/import", http.StatusSeeOther)
-			return
-		}
-		defer r.MultipartForm.RemoveAll()
-		plan, err := d.Store.PreviewContactImport(r.Context(), p.TenantID, data)
-		if err != nil {
-			d.Unavailable(w, r, "preview import", err)
-			return
-		}
-		d.renderImportPreview(w, r, http.StatusOK, newImportView(plan, data, name))
-	}
-}
-
-func (d Deps) renderImportPreview(w http.ResponseWriter, r *http.Request, status int, v importView) {
-	d.Render(w, r, status, ContactsImportPreviewPage(d.Shell.Page(w, r, "admin.contacts.import_preview", "contacts"), v))
-}
-
-// handleContactsImportApply imports the file the preview posted back; the
-// store checks it again against what is stored now, so a stale or altered
-// preview imports nothing it would not accept.
-func handleContactsImportApply(d Deps) http.HandlerFunc {
+// handleContactsImportCheck reads the upload as it streams (the CSRF check
+// parsed the multipart body: at most 8 MB of it in memory, the rest in a
+// temporary file) into the store's checks. A good file is kept and its
+// page shown by redirect; a bad one is shown at once with its errors.
+func handleContactsImportCheck(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, _ := auth.FromContext(r.Context())
 		if r.MultipartForm != nil {
 			defer r.MultipartForm.RemoveAll()
 		}
-		data := []byte(r.PostFormValue("csv"))
-		plan, err := d.Store.ImportContacts(r.Context(), p.TenantID, p.Actor(httpx.ClientIP(r)), data)
+		file, header, err := r.FormFile("file")
+		if err != nil {
+			ui.SetFlash(w, d.Cookies, "error", "admin.contacts.import_no_file", "")
+			http.Redirect(w, r, "/admin/contacts/import", http.StatusSeeOther)
+			return
+		}
+		defer file.Close()
+		c, err := d.Store.StageContactImport(r.Context(), p.TenantID, p.Actor(httpx.ClientIP(r)), header.Filename, file)
 		switch {
 		case errors.Is(err, storage.ErrImportInvalid):
-			d.renderImportPreview(w, r, http.StatusUnprocessableEntity, newImportView(plan, data, r.PostFormValue("file_name")))
+			v := importView{ImportCheck: c, Shown: c.Bad}
+			v.Hidden = c.BadRows - len(c.Bad)
+			d.renderImport(w, r, http.StatusUnprocessableEntity, v)
 		case err != nil:
-			d.Unavailable(w, r, "import contacts", err)
+			d.Unavailable(w, r, "check import", err)
 		default:
-			ui.SetFlash(w, d.Cookies, "success", "admin.contacts.imported",
-				strconv.Itoa(plan.New)+" / "+strconv.Itoa(plan.Updated)+" / "+strconv.Itoa(plan.Unchanged))
-			http.Redirect(w, r, "/admin/contacts", http.StatusSeeOther)
+			http.Redirect(w, r, "/admin/contacts/import/"+c.ID, http.StatusSeeOther)
 		}
+	}
+}
+
+func (d Deps) renderImport(w http.ResponseWriter, r *http.Request, status int, v importView) {
+	d.Render(w, r, status, ContactsImportPreviewPage(d.Shell.Page(w, r, "admin.contacts.import_preview", "contacts"), v))
+}
+
+// handleContactsImport shows a kept import: what it would do with its
+// Import button, its progress while the job runs, or how it ended.
+func handleContactsImport(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		p, _ := auth.FromContext(ctx)
+		id := chi.URLParam(r, "id")
+		if !domain.ValidID(id) {
+			d.NotFound(w, r)
+			return
+		}
+		c, err := d.Store.ContactImport(ctx, p.TenantID, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			d.NotFound(w, r)
+			return
+		} else if err != nil {
+			d.Unavailable(w, r, "load import", err)
+			return
+		}
+		v := importView{ImportCheck: storage.ImportCheck{ContactImport: c}, Expired: c.Expired(time.Now())}
+		if c.Status == storage.ImportReady && !v.Expired {
+			if v.Shown, err = d.Store.ContactImportRows(ctx, p.TenantID, id, rowsShown); err != nil {
+				d.Unavailable(w, r, "list import rows", err)
+				return
+			}
+			v.Hidden = c.Rows - len(v.Shown)
+		}
+		d.renderImport(w, r, http.StatusOK, v)
+	}
+}
+
+// handleContactsImportApply starts the job of a kept import and shows its
+// page, where its progress is. The job outlives the request (its own
+// context, bounded); an instance that stops mid-job leaves nothing applied
+// and the page says the import was cut short.
+func handleContactsImportApply(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		p, _ := auth.FromContext(ctx)
+		id := chi.URLParam(r, "id")
+		if !domain.ValidID(id) {
+			d.NotFound(w, r)
+			return
+		}
+		page := "/admin/contacts/import/" + id
+		err := d.Store.StartContactImport(ctx, p.TenantID, id)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			d.NotFound(w, r)
+			return
+		case errors.Is(err, storage.ErrImportExpired):
+			ui.SetFlash(w, d.Cookies, "error", "admin.contacts.import_expired", "")
+			http.Redirect(w, r, "/admin/contacts/import", http.StatusSeeOther)
+			return
+		case errors.Is(err, storage.ErrImportStarted): // a second click: the first one's page
+		case err != nil:
+			d.Unavailable(w, r, "start import", err)
+			return
+		default:
+			actor := p.Actor(httpx.ClientIP(r))
+			jctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), importJobTimeout)
+			go func() {
+				defer cancel()
+				if _, err := d.Store.ApplyContactImport(jctx, p.TenantID, actor, id); err != nil {
+					d.Logger.ErrorContext(jctx, "import contacts", "import", id, "error", err)
+				}
+			}()
+		}
+		http.Redirect(w, r, page, http.StatusSeeOther)
 	}
 }
 

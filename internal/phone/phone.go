@@ -8,9 +8,11 @@ package phone
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+	"google.golang.org/protobuf/proto"
 )
 
 // Error says why a number was refused: Key is an i18n message key (the
@@ -61,6 +63,11 @@ func Normalize(s, defaultRegion string) (string, error) {
 	case defaultRegion == "":
 		return "", ErrNoCountryCode
 	}
+	if s[0] == '+' {
+		if e164, ok := fastInternational(s); ok {
+			return e164, nil
+		}
+	}
 	n, err := phonenumbers.Parse(s, strings.ToUpper(defaultRegion))
 	switch {
 	case errors.Is(err, phonenumbers.ErrInvalidCountryCode):
@@ -106,6 +113,42 @@ func International(s string) (string, error) {
 	}
 	return WaID(t, "")
 }
+
+// fastInternational accepts an international number that is valid as
+// written, without the parser: its extension-finding expression is most of
+// the cost of a number, and a 100,000-row import pays it 100,000 times.
+// Anything else (a trunk 0 written after the country code, a number that
+// is not valid) goes the parser's way, which says why.
+func fastInternational(s string) (string, bool) {
+	digits := phonenumbers.NormalizeDigitsOnly(s)
+	// Calling codes are prefix-free: the first known prefix is the code.
+	for l := 1; l <= 3 && l < len(digits); l++ {
+		cc, _ := strconv.Atoi(digits[:l])
+		if phonenumbers.GetRegionCodeForCountryCode(cc) == unknownRegion {
+			continue
+		}
+		national := digits[l:]
+		nn, err := strconv.ParseUint(national, 10, 64)
+		if err != nil || len(national) > 17 {
+			return "", false
+		}
+		n := &phonenumbers.PhoneNumber{CountryCode: proto.Int32(int32(cc)), NationalNumber: proto.Uint64(nn)}
+		if zeros := len(national) - len(strings.TrimLeft(national, "0")); zeros > 0 {
+			n.ItalianLeadingZero = proto.Bool(true)
+			if zeros > 1 {
+				n.NumberOfLeadingZeros = proto.Int32(int32(zeros))
+			}
+		}
+		if phonenumbers.IsValidNumber(n) && phonenumbers.GetNationalSignificantNumber(n) == national {
+			return "+" + digits, true
+		}
+		return "", false
+	}
+	return "", false
+}
+
+// unknownRegion is the parser's region for a calling code no country has.
+const unknownRegion = "ZZ"
 
 func plainChars(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -3,6 +3,7 @@ package phone_test
 import (
 	"testing"
 
+	"switchboard/internal/i18n"
 	"switchboard/internal/phone"
 )
 
@@ -72,6 +73,26 @@ func TestWaIDAndInternational(t *testing.T) {
 	for _, in := range []string{"1", "12", "alice", "3331234567", ""} {
 		if got, err := phone.International(in); err == nil {
 			t.Errorf("International(%q) = %q, accepted", in, got)
+		}
+	}
+}
+
+func BenchmarkNormalize(b *testing.B) {
+	for i := 0; b.Loop(); i++ {
+		if _, err := phone.Normalize("+39 333 123 4567", ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Every reason is said in both languages (the i18n test's key finder does
+// not look for phone.*).
+func TestReasonsAreTranslated(t *testing.T) {
+	t.Parallel()
+	for _, e := range []*phone.Error{phone.ErrMissing, phone.ErrCharacters, phone.ErrNoCountryCode, phone.ErrUnknownCountry,
+		phone.ErrTooShort, phone.ErrTooLong, phone.ErrWrongLength, phone.ErrNotInPlan} {
+		if !i18n.Has(e.Key) || i18n.Translate(i18n.Italian, e.Key) == i18n.Translate(i18n.English, e.Key) {
+			t.Errorf("%s is not in both languages", e.Key)
 		}
 	}
 }

@@ -129,7 +129,7 @@ func limitBody(next http.Handler) http.Handler {
 			limit = simulator.MaxUpload + 1<<20
 		}
 		if strings.HasPrefix(r.URL.Path, "/admin/contacts/import") {
-			limit = storage.MaxImportBytes + 1<<20 // a CSV file, and the preview posting it back
+			limit = storage.MaxImportBytes + 1<<20 // a contacts CSV file
 		}
 		if strings.HasPrefix(r.URL.Path, "/agent/conversations/") && strings.HasSuffix(r.URL.Path, "/media") {
 			limit = outbound.MaxUpload + 1<<20

@@ -57,7 +57,7 @@ func TestContactsCSVParserNamesEachProblem(t *testing.T) {
 			"+39 333 111 2222,Again,0,,,,\n" + // 5: the same number as line 2
 			"+393330000001,Anna,5000,maybe,\"a,b\",XL,31/01/2024\n" + // 6: every cell wrong
 			"+393330000002,Bruno\n", // 7: too few cells
-			[]string{"03:phone:admin.contacts.phone_country", "04:phone:admin.contacts.phone_invalid",
+			[]string{"03:phone:phone.no_country_code", "04:phone:phone.characters",
 				"05:phone:admin.contacts.import_duplicate", "06:priority:routing.priority_range",
 				"06:consent:admin.contacts.import_consent_invalid", "06:tags:agent.contact.tag_invalid",
 				"06:size:agent.contact.value_choice", "06:since:agent.contact.value_date", "07::admin.contacts.import_cells"}},
@@ -73,10 +73,15 @@ func TestContactsCSVParserNamesEachProblem(t *testing.T) {
 		})
 	}
 
-	// Too large: refused before anything is read.
-	big := []byte("phone\n" + strings.Repeat("+393331112222\n", storage.MaxImportBytes/14+1))
-	if got := issueKeys(storage.ParseContactsCSV(big, nil)); len(got) != 1 || got[0] != "file::admin.contacts.import_too_large" {
-		t.Fatalf("a file over 5 MB: %q", got)
+	// Too large: refused once the reader passes the limit, whatever came
+	// before (rows padded with spaces, so bytes run out before rows do).
+	var big bytes.Buffer
+	big.WriteString("phone\n")
+	for i := 0; big.Len() <= storage.MaxImportBytes; i++ {
+		fmt.Fprintf(&big, "+3933%08d%400s\n", i, "")
+	}
+	if got := issueKeys(storage.ParseContactsCSV(big.Bytes(), nil)); len(got) != 1 || got[0] != "file::admin.contacts.import_too_large" {
+		t.Fatalf("a file over 32 MB: %.200q", got)
 	}
 	// Too many rows.
 	var many bytes.Buffer
@@ -85,7 +90,7 @@ func TestContactsCSVParserNamesEachProblem(t *testing.T) {
 		fmt.Fprintf(&many, "+3933%08d\n", i)
 	}
 	if got := issueKeys(storage.ParseContactsCSV(many.Bytes(), nil)); len(got) != 1 || got[0] != "file::admin.contacts.import_too_many" {
-		t.Fatalf("50,001 rows: %q", got)
+		t.Fatalf("100,001 rows: %.200q", got)
 	}
 	// Italian spreadsheets: semicolons, a byte order mark, 00 for +.
 	p := storage.ParseContactsCSV([]byte("\xef\xbb\xbfPhone;Name;Tags\n0039 333 111 2222;Marta;\"vip;retail\"\n"), nil)
@@ -139,12 +144,12 @@ func TestContactsImportIsAllOrNothing(t *testing.T) {
 		"+39 333 111 2222,Marta Rossi,7,granted,vip,Roma,M\n" +
 		"+39 333 000 0001,Nuovo,1,,,Milano,\n" +
 		"+39 333 000 0002,Sbagliato,1,,,,XXL\n"
-	p, err := st.ImportContacts(ctx, tenantID, admin, []byte(bad))
+	p, err := st.ImportContacts(ctx, tenantID, admin, strings.NewReader(bad))
 	if !errors.Is(err, storage.ErrImportInvalid) {
 		t.Fatalf("a file with a bad row: %v", err)
 	}
-	if p.BadRows != 1 || p.Rows[2].Action != storage.ImportError || p.Rows[2].Issues[0].Column != "size" {
-		t.Fatalf("the bad row: %+v", p.Rows)
+	if p.BadRows != 1 || p.ID != "" || len(p.Bad) != 1 || p.Bad[0].Line != 4 || p.Bad[0].Issues[0].Column != "size" {
+		t.Fatalf("the bad row: %+v", p)
 	}
 	if after := contactsDump(t, st, tenantID); after != before {
 		t.Fatalf("a bad file changed contacts:\n%s\nthen\n%s", before, after)
@@ -152,18 +157,39 @@ func TestContactsImportIsAllOrNothing(t *testing.T) {
 	auditBefore := lastAudit(t, db, tenantID)
 
 	good := strings.Replace(bad, "XXL", "L", 1)
-	p, err = st.PreviewContactImport(ctx, tenantID, []byte(good))
-	if err != nil || !p.OK() || p.New != 2 || p.Updated != 1 {
-		t.Fatalf("preview: %+v %v", p, err)
+	p, err = st.StageContactImport(ctx, tenantID, admin, "good.csv", strings.NewReader(good))
+	if err != nil || !p.OK() || p.Status != storage.ImportReady || p.Rows != 3 || p.Created != 2 || p.Updated != 1 || p.Unchanged != 0 {
+		t.Fatalf("check: %+v %v", p, err)
 	}
-	if got := strings.Join(p.Rows[0].Changes, ","); got != "name,priority,consent,tags,city,size" {
+	shown, err := st.ContactImportRows(ctx, tenantID, p.ID, 10)
+	if err != nil || len(shown) != 3 || shown[0].Action != storage.ImportUpdate || shown[1].Action != storage.ImportNew {
+		t.Fatalf("the kept rows: %+v %v", shown, err)
+	}
+	if got := strings.Join(shown[0].Changes, ","); got != "name,priority,consent,tags,city,size" {
 		t.Fatalf("changes of Marta's row: %s", got)
 	}
 	if contactsDump(t, st, tenantID) != before {
-		t.Fatal("a preview changed contacts")
+		t.Fatal("a check changed contacts")
 	}
-	if _, err := st.ImportContacts(ctx, tenantID, admin, []byte(good)); err != nil {
+	// Tenant B cannot see, start or apply A's import.
+	if _, err := st.ContactImport(ctx, f.B.ID, p.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("tenant B reading A's import: %v", err)
+	}
+	if err := st.StartContactImport(ctx, f.B.ID, p.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("tenant B starting A's import: %v", err)
+	}
+	if err := st.StartContactImport(ctx, tenantID, p.ID); err != nil {
 		t.Fatal(err)
+	}
+	if err := st.StartContactImport(ctx, tenantID, p.ID); !errors.Is(err, storage.ErrImportStarted) {
+		t.Fatalf("started twice: %v", err)
+	}
+	done, err := st.ApplyContactImport(ctx, tenantID, admin, p.ID)
+	if err != nil || done.Status != storage.ImportDone || done.Created != 2 || done.Updated != 1 || done.Done != 3 {
+		t.Fatalf("apply: %+v %v", done, err)
+	}
+	if again, err := st.ContactImport(ctx, tenantID, p.ID); err != nil || again.Status != storage.ImportDone || again.Created != 2 || again.Done != 3 {
+		t.Fatalf("the import after its job: %+v %v", again, err)
 	}
 	panel, err := st.ContactPanel(ctx, tenantID, marta, "")
 	if err != nil {
@@ -205,18 +231,18 @@ func TestContactsExportThenImportChangesNothing(t *testing.T) {
 	st, tenantID := db.Store, f.A.ID
 	defineCSVFields(t, st, tenantID)
 	admin := storage.Actor{UserID: f.A.Admin.ID, Email: f.A.Admin.Email}
-	if _, err := st.ImportContacts(ctx, tenantID, admin, []byte("phone,name,priority,consent,tags,city,size,since\n"+
+	if _, err := st.ImportContacts(ctx, tenantID, admin, strings.NewReader("phone,name,priority,consent,tags,city,size,since\n"+
 		"+393331112222,\"Rossi, Marta\",7,granted,vip;retail,\"Roma \"\"centro\"\"\",M,2024-01-31\n"+
 		"+12025550100,,-3,revoked,,,,\n"+
-		"+447700900123,Ann,0,,,,,\n")); err != nil {
+		"+447911123456,Ann,0,,,,,\n")); err != nil {
 		t.Fatal(err)
 	}
 	exported := contactsDump(t, st, tenantID)
-	p, err := st.PreviewContactImport(ctx, tenantID, []byte(exported))
-	if err != nil || !p.OK() || p.Unchanged != 3 || p.New+p.Updated != 0 {
+	p, err := st.StageContactImport(ctx, tenantID, admin, "export.csv", strings.NewReader(exported))
+	if err != nil || !p.OK() || p.Unchanged != 3 || p.Created+p.Updated != 0 {
 		t.Fatalf("the export read back: %+v %v\n%s", p, err, exported)
 	}
-	if _, err := st.ImportContacts(ctx, tenantID, admin, []byte(exported)); err != nil {
+	if _, err := st.ImportContacts(ctx, tenantID, admin, strings.NewReader(exported)); err != nil {
 		t.Fatal(err)
 	}
 	if again := contactsDump(t, st, tenantID); again != exported {

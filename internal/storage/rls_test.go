@@ -49,6 +49,10 @@ var tenantTables = map[string]string{
 	"retention_runs":     "tenant_id",
 	"applications":       "tenant_id",
 	"application_events": "tenant_id",
+
+	// contacts imports (migration 000016)
+	"contact_imports":     "tenant_id",
+	"contact_import_rows": "tenant_id",
 }
 
 // seedInbound gives a tenant one row in every inbound table, written in
@@ -103,6 +107,8 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 			`INSERT INTO business_hours (tenant_id, number_id, weekday, opens, closes) VALUES ($1, '` + numberID + `', 1, 540, 1080)`,
 			`INSERT INTO holidays (tenant_id, number_id, day, name) VALUES ($1, '` + numberID + `', '2026-12-25', 'Natale')`,
 			`INSERT INTO retention_runs (tenant_id, ran_at) VALUES ($1, now())`,
+			`INSERT INTO contact_imports (tenant_id, file_name) VALUES ($1, 'contacts.csv')`,
+			`INSERT INTO contact_import_rows (tenant_id, import_id, n, line, phone, wa_id) SELECT $1, id, 1, 2, '+39 333 111 2222', '393331112222' FROM contact_imports WHERE tenant_id = $1`,
 			`INSERT INTO applications (tenant_id, plan_id, company_name, vat_number, meta_business_id, phone, monthly_conversations, use_cases) SELECT $1, plan_id, name, 'IT00743110157', '123456789', '+390212345678', 100, '{shipping_update}' FROM tenants WHERE id = $1`,
 			`INSERT INTO application_events (tenant_id, application_id, to_state) SELECT $1, id, 'submitted' FROM applications WHERE tenant_id = $1`,
 		} {
