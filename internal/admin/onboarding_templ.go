@@ -447,7 +447,7 @@ func OnboardingPage(p ui.Page, v onboardingView, f *ui.Form) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = onboarding.Timeline(v.Events).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = onboarding.Timeline(v.Events, true).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

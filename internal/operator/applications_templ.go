@@ -1081,7 +1081,7 @@ func ApplicationPage(p ui.Page, a storage.Application, events []storage.Applicat
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = onboarding.Timeline(events).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = onboarding.Timeline(events, false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

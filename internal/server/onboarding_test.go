@@ -177,6 +177,11 @@ func TestOnboardingInTheBrowser(t *testing.T) {
 	if note := text(`[data-testid=timeline-event][data-state=waiting_for_meta] [data-testid=timeline-note]`); note != "Sent to Meta on Monday" {
 		t.Errorf("the operator's note in the timeline: %q", note)
 	}
+	// The company is told the operator moved it, not the operator's address.
+	if tl := text(`[data-testid=timeline-list]`); !strings.Contains(tl, "by the platform's operator") || strings.Contains(tl, app.F.Operator.Email) ||
+		!strings.Contains(tl, "by rosa@rossi.test") {
+		t.Errorf("the company's timeline: %q", tl)
+	}
 	if lead := text(`[data-testid=onboarding] .lead`); !strings.Contains(lead, "with Meta") {
 		t.Errorf("lead for waiting for Meta: %q", lead)
 	}

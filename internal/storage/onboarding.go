@@ -69,7 +69,10 @@ type ApplicationEvent struct {
 	ToState    string
 	Note       string
 	ActorEmail string
-	At         time.Time
+	// ActorInTenant: the actor is one of the tenant's users (else the
+	// platform's operator, whose address the tenant is not shown).
+	ActorInTenant bool
+	At            time.Time
 }
 
 const applicationColumns = `a.id, a.tenant_id, t.name, t.slug, a.company_name, a.vat_number, a.meta_business_id, a.phone,
@@ -226,8 +229,9 @@ func applicationEvent(ctx context.Context, tx pgx.Tx, tenantID, appID string, a 
 }
 
 func applicationEvents(ctx context.Context, tx pgx.Tx, tenantID, appID string) ([]ApplicationEvent, error) {
-	rows, err := tx.Query(ctx, `SELECT kind, from_state, to_state, note, actor_email, created_at
-		FROM application_events WHERE tenant_id = $1 AND application_id = $2 ORDER BY id`, tenantID, appID)
+	rows, err := tx.Query(ctx, `SELECT e.kind, e.from_state, e.to_state, e.note, e.actor_email,
+			EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = e.tenant_id AND u.id = e.actor_id), e.created_at
+		FROM application_events e WHERE e.tenant_id = $1 AND e.application_id = $2 ORDER BY e.id`, tenantID, appID)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +239,7 @@ func applicationEvents(ctx context.Context, tx pgx.Tx, tenantID, appID string) (
 	var out []ApplicationEvent
 	for rows.Next() {
 		var e ApplicationEvent
-		if err := rows.Scan(&e.Kind, &e.FromState, &e.ToState, &e.Note, &e.ActorEmail, &e.At); err != nil {
+		if err := rows.Scan(&e.Kind, &e.FromState, &e.ToState, &e.Note, &e.ActorEmail, &e.ActorInTenant, &e.At); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

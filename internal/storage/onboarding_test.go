@@ -188,6 +188,10 @@ func TestApplicationMovesAndIsolation(t *testing.T) {
 		if e.Kind+":"+e.ToState != wantEvents[i] {
 			t.Errorf("event %d is %s:%s, want %s", i, e.Kind, e.ToState, wantEvents[i])
 		}
+		// The company's own steps are its users'; the moves the operator's.
+		if e.ActorInTenant != (i < 2) {
+			t.Errorf("event %d by %s: in the tenant %v", i, e.ActorEmail, e.ActorInTenant)
+		}
 	}
 	entries, err := st.ListAudit(ctx, tn.ID, 50)
 	if err != nil {
