@@ -262,6 +262,34 @@ func TestBrowserBuildAndTryMenuBot(t *testing.T) {
 	if got := b.eval(`document.querySelector("` + chat + ` .bot-bubble:last-child").textContent`); got != "A colleague from sales will answer you." {
 		t.Errorf("the hand-off notice reads %q", got)
 	}
+
+	// The endpoint itself: a menu given as JSON (a list whose row leads to a
+	// value to collect), the live version, and an invalid menu, which is
+	// not run but explained.
+	call := func(body string) string {
+		t.Helper()
+		v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`fetch(location.pathname + "/test", {method: "POST",
+			headers: {"Content-Type": "application/json", "X-CSRF-Token": document.querySelector('input[name="csrf_token"]').value},
+			body: JSON.stringify(`+body+`)}).then(r => r.text().then(t => r.status + " " + t))`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	list := `{steps: [{id: "start", kind: "list", text: "Pick one", list_button: "Menu", options: [{title: "Order status", description: "Where is my order?", next: "ask"}]},
+		{id: "ask", kind: "collect", text: "Your e-mail?", field: "email", validate: "email", next: "done"}, {id: "done", kind: "answer", text: "Thanks!"}], start: "start"}`
+	if got := call(`{menu: ` + list + `, start: true}`); !strings.HasPrefix(got, "200 ") || !strings.Contains(got, `"rows":[{"id":"start:1","title":"Order status","description":"Where is my order?"}]`) || !strings.Contains(got, `"list_button":"Menu"`) {
+		t.Errorf("a list: %s", got)
+	}
+	if got := call(`{menu: ` + list + `, run: {step: "ask"}, input: {text: "Anna@Example.com"}}`); !strings.Contains(got, `"collected":{"email":"anna@example.com"}`) || !strings.Contains(got, `"end":"resolved"`) {
+		t.Errorf("a value collected: %s", got)
+	}
+	if got := call(`{source: "live", start: true}`); !strings.HasPrefix(got, "200 ") || !strings.Contains(got, "What do you need?") {
+		t.Errorf("the live version: %s", got)
+	}
+	if got := call(`{menu: {start: "start", steps: [{id: "start", kind: "answer", text: "Hi", next: "gone"}]}, start: true}`); !strings.HasPrefix(got, "422 ") || !strings.Contains(got, `This leads to the step \"gone\", which does not exist.`) {
+		t.Errorf("an invalid menu: %s", got)
+	}
 }
 
 // TestBrowserKeywordRules adds two rules that match the same message: the
