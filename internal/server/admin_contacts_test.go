@@ -379,3 +379,124 @@ func importAttr(r *servertest.Response, sel, attr string) string {
 	v, _ := r.Doc.Find(sel).First().Attr(attr)
 	return v
 }
+
+// TestBrowserContactsImportProgress plays an administrator importing 12,000
+// rows in Chromium: the first file has a number too short and a number
+// twice, both named by line; the fixed file is checked, imported, and its
+// page follows the job without a reload, showing the rows applied while
+// nothing is visible yet (one transaction), then the counts.
+func TestBrowserContactsImportProgress(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t)
+	seedContacts(t, app)
+	ctx := browsertest.New(t)
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(wctx, steps...); err != nil {
+			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
+		}
+	}
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("browser: %s: %v", js, err)
+		}
+		return v
+	}
+	const rows = 12000
+	write := func(name string, bad bool) string {
+		var b bytes.Buffer
+		b.WriteString("phone,name,city\n+39 333 111 2222,Marta Rossi,Roma\n") // Marta exists: an update
+		for i := 1; i < rows; i++ {
+			phone := fmt.Sprintf("+39 347 %07d", i)
+			switch {
+			case bad && i == 3: // line 5
+				phone = "+39 347 12"
+			case bad && i == 7: // line 9: the number of line 3
+				phone = "+39 347 0000001"
+			}
+			fmt.Fprintf(&b, "%s,Cliente %d,Milano\n", phone, i)
+		}
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	badFile, goodFile := write("bad.csv", true), write("good.csv", false)
+
+	do("sign in and upload the file with two bad rows",
+		chromedp.Navigate(app.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), app.F.A.Admin.Email),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
+		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=admin-home]`)),
+		chromedp.Navigate(app.URL+"/admin/contacts/import"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-upload]`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=import-file]`), []string{badFile}),
+		chromedp.Click(chromedp.CSS(`[data-testid=import-preview]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-preview-page][data-ok=false]`)))
+	short := eval(`document.querySelector('[data-testid=import-row][data-line="5"] [data-testid=row-issue][data-column=phone]').textContent`)
+	twice := eval(`document.querySelector('[data-testid=import-row][data-line="9"] [data-testid=row-issue][data-column=phone]').textContent`)
+	if !strings.Contains(short, "Too short") || !strings.Contains(twice, "line 3") {
+		t.Fatalf("the errors: line 5 %q, line 9 %q", short, twice)
+	}
+	if n := eval(`document.querySelectorAll('[data-testid=import-row]').length + " " + document.querySelectorAll('[data-testid=import-apply]').length`); n != "2 0" {
+		t.Fatalf("rows listed and Import buttons: %s", n)
+	}
+	if n := eval(`document.querySelector('[data-testid=import-refused]').textContent`); !strings.Contains(n, "2 rows") {
+		t.Fatalf("the refusal: %q", n)
+	}
+
+	do("upload the fixed file",
+		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=import-file]`), []string{goodFile}),
+		chromedp.Click(chromedp.CSS(`[data-testid=import-preview]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-preview-page][data-status=ready]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-row][data-line="2"][data-action=update]`)))
+	if s := eval(`document.querySelector('[data-testid=import-summary]').textContent`); !strings.Contains(s, "New: 11999") || !strings.Contains(s, "to update: 1") {
+		t.Fatalf("the summary: %q", s)
+	}
+
+	// Hold Marta's row, as a customer writing at that moment might: the job
+	// inserts every new contact, reports it, then waits on her row.
+	dbctx := context.Background()
+	conn, err := pgx.Connect(dbctx, app.DB.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(dbctx)
+	hold, err := conn.Begin(dbctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec(dbctx, `SELECT 1 FROM contacts WHERE wa_id = '393331112222' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	do("import, and watch the rows go in",
+		chromedp.Click(chromedp.CSS(`[data-testid=import-apply]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-preview-page][data-status=running]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-progress][data-done="12000"]`)))
+	if got := eval(`document.querySelector('[data-testid=import-progress]').textContent`); !strings.Contains(got, "12000 of 12000") {
+		t.Fatalf("the progress: %q", got)
+	}
+	if seen, _, err := app.DB.Store.SearchContacts(dbctx, app.F.A.ID, storage.ContactFilter{}, 0, 5); err != nil || len(seen) != 2 {
+		t.Fatalf("contacts visible before the import's transaction ended: %d %v", len(seen), err)
+	}
+	if err := hold.Rollback(dbctx); err != nil {
+		t.Fatal(err)
+	}
+	do("the page ends with the counts",
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-done][data-created="11999"][data-updated="1"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=import-contacts]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=contacts-table]`)))
+	if marta, _ := contactByPhone(t, app, app.F.A.ID, "3331112222"); marta.Name != "Marta Rossi" {
+		t.Fatalf("Marta after the import: %+v", marta)
+	}
+	if _, found := contactByPhone(t, app, app.F.A.ID, "Cliente 11999"); !found {
+		t.Fatal("the last row was not imported")
+	}
+}
