@@ -48,6 +48,13 @@ func shown(m domain.Message) bool { return m.Type != "reaction" }
 // reaction's context is the message it reacts to, not a quote.
 func quotes(m domain.Message) bool { return m.ContextWAMID != "" && m.Type != "reaction" }
 
+// automatic reports whether Switchboard itself sent the message (a softbot,
+// an automatic reply, the answer to STOP) rather than a person: agents see
+// the bot's exchange marked as such when the conversation reaches them.
+func automatic(m domain.Message) bool {
+	return m.Direction == "outbound" && (m.Sender == "bot" || m.Sender == "system")
+}
+
 // quotable reports whether the agent can reply to m: WhatsApp quotes by
 // wamid, which a message has once Meta took it.
 func quotable(m domain.Message) bool { return m.WAMID != "" && shown(m) }

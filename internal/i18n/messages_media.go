@@ -46,6 +46,7 @@ var mediaMessages = map[string]entry{
 	"agent.msg.media_failed":         {"[%s: could not be downloaded]", "[%s: impossibile scaricarlo]"},
 	"agent.msg.open_map":             {"Open the map", "Apri la mappa"},
 	"agent.msg.chose":                {"Chose:", "Ha scelto:"},
+	"agent.msg.automatic":            {"Automatic reply", "Risposta automatica"},
 	"agent.msg.forwarded":            {"Forwarded", "Inoltrato"},
 	"agent.msg.frequently_forwarded": {"Forwarded many times", "Inoltrato molte volte"},
 	"agent.msg.from_ad":              {"From an ad: %s", "Da un annuncio: %s"},

@@ -4,19 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
 	"switchboard/internal/domain"
 	"switchboard/internal/routing"
+	"switchboard/internal/server/browsertest"
 	"switchboard/internal/server/servertest"
 	"switchboard/internal/softbot"
 	"switchboard/internal/storage"
+	"switchboard/internal/storage/storagetest"
 	"switchboard/internal/whatsapp/fakemeta"
 	"switchboard/internal/whatsapp/webhook"
 )
@@ -421,4 +425,81 @@ func TestSoftbotLeavesOldAndLoopingMessagesAlone(t *testing.T) {
 	}
 	w.receives(chatty, 12)
 	w.quiet(chatty, 12)
+}
+
+// TestBrowserSoftbotInTheSimulator: the administrator plays the customer in
+// the simulator: the menu's buttons appear on the phone, a tap moves the
+// menu on, and typing the hand-off word mid-menu reaches Anna, whose
+// console shows the bot's exchange marked as automatic.
+func TestBrowserSoftbotInTheSimulator(t *testing.T) {
+	t.Parallel()
+	w := newBotWorld(t)
+	w.available(w.app.F.A.Agent.ID)
+	w.publish(w.mainMenu())
+	w.automation(`handoff_keywords = '{operatore,agent}'`)
+	const customer = "393355550001"
+	browser := func() (func(string, ...chromedp.Action[chromedp.Void]), func(string, string)) {
+		ctx := browsertest.New(t)
+		do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+			t.Helper()
+			wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
+			if err := chromedp.Do(wctx, steps...); err != nil {
+				t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, tail(w.app.Logs.String()))
+			}
+		}
+		// until evaluates js until it is true; a form's navigation in
+		// between only delays it.
+		until := func(what, js string) {
+			t.Helper()
+			deadline := time.Now().Add(15 * time.Second)
+			for {
+				ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+				if err == nil && ok {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s never came true (%v)\n%s", what, err, tail(w.app.Logs.String()))
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		return do, until
+	}
+	do, until := browser()
+	outbound := func(n int) string {
+		return fmt.Sprintf(`document.querySelectorAll('[data-testid=bubble][data-direction=outbound]').length >= %d`, n)
+	}
+	send := func(text string) {
+		t.Helper()
+		do("the customer sends "+text,
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-text] [data-testid=text]`)),
+			chromedp.SendKeys(chromedp.CSS(`[data-testid=send-text] [data-testid=text]`), text),
+			chromedp.Click(chromedp.CSS(`[data-testid=send-text] [data-testid=send]`)))
+	}
+	do("the administrator opens the simulator as a customer",
+		chromedp.Navigate(w.app.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), w.app.F.A.Admin.Email),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
+		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav`)),
+		chromedp.Navigate(w.app.URL+"/simulator/"+w.n.ID+"/?customer="+customer+"&name=Lia"))
+	send("ciao")
+	until("the menu's buttons on the phone", outbound(1)+` && [...document.querySelectorAll('[data-testid=choice]')].some(b => b.textContent.trim() === 'Billing')`)
+	do("a tap on Billing", clickLive(`[data-testid=choice]`)) // the first choice: Billing
+	until("the billing list", outbound(2)+` && [...document.querySelectorAll('[data-testid=bubble-text]')].some(s => s.textContent.includes('About billing'))`)
+	send("operatore")
+	until("the hand-off notice", outbound(3))
+	c := w.conversation(customer, "assigned to Anna", func(c domain.Conversation) bool {
+		return c.Status == "assigned" && c.AssignedAgentID == w.app.F.A.Agent.ID
+	})
+	do("the administrator reads the conversation", chromedp.Navigate(w.app.URL+"/admin/conversations/"+c.ID))
+	until("the bot's three messages marked", `document.querySelectorAll('[data-testid=message-auto]').length === 3`)
+
+	ado, auntil := browser()
+	ado("Anna signs in and opens it", signInAvailable(w.app, w.app.F.A.Agent.Email),
+		chromedp.Navigate(w.app.URL+"/agent/conversations/"+c.ID))
+	auntil("the whole exchange, the bot's part marked", `document.querySelectorAll('[data-testid=message-auto]').length === 3 &&
+		document.querySelectorAll('[data-testid=message][data-direction=inbound]').length === 3`)
 }
