@@ -16,6 +16,7 @@ package automation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -292,6 +293,10 @@ func (t *turn) held(ctx context.Context, rules *ruleSet, late bool) error {
 		return t.handOff(ctx, softbot.Outcome{End: softbot.EndHandoff, Reason: "asked", Step: stepOf(run)})
 	}
 	def, err := t.tx.BotVersionMenu(ctx, tenantID, run.BotID, run.BotVersion)
+	if errors.Is(err, storage.ErrNotFound) {
+		// The bot was deleted under the run: a person takes over.
+		return t.handOff(ctx, softbot.Outcome{End: softbot.EndHandoff, Reason: "lost", Step: stepOf(run)})
+	}
 	if err != nil {
 		return err
 	}
