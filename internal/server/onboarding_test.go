@@ -227,8 +227,22 @@ func TestSignupRefusalsLimitsAndIsolation(t *testing.T) {
 	if r := visitor.Post("/signup", signupForm(plan.ID, "Closed Co", "c@closed.test")); r.Status != http.StatusForbidden || !r.Has("[data-testid=signup-closed]") {
 		t.Fatalf("a form posted while closed: %d", r.Status)
 	}
+	italian := app.Client(t)
+	italian.Header.Set("Accept-Language", "it-IT,it;q=0.9")
+	if r := italian.Get("/signup"); r.Text("[data-testid=signup-closed] h1") != "Le registrazioni sono chiuse" {
+		t.Errorf("closed page in Italian: %q", r.Text("[data-testid=signup-closed] h1"))
+	}
 	if err := st.SetSelfServiceSignup(ctx, storage.Actor{Email: "test"}, true); err != nil {
 		t.Fatal(err)
+	}
+	italian.Get("/signup")
+	badVAT := signupForm(plan.ID, "Italia Srl", "it@italia.test")
+	badVAT.Set("vat_number", "IT00159560367")
+	badVAT.Set("phone", "333 1234567")
+	if r := italian.Post("/signup", badVAT); r.Status != http.StatusUnprocessableEntity ||
+		!strings.HasPrefix(r.Text("[data-testid=error-vat_number]"), "Questa non è una partita IVA valida") ||
+		r.Text("[data-testid=error-phone]") != "Inizia con + e il prefisso del paese, ad es. +39." {
+		t.Errorf("errors in Italian: %d %q %q", r.Status, r.Text("[data-testid=error-vat_number]"), r.Text("[data-testid=error-phone]"))
 	}
 	visitor.Get("/signup")
 	r := visitor.Post("/signup", signupForm(plan.ID, "alpha SRL", "new@alpha.test"))
