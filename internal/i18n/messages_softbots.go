@@ -112,6 +112,7 @@ var softbotMessages = map[string]entry{
 	"rules.try_language":        {"Written in", "Scritto in"},
 	"rules.try_button":          {"Try", "Prova"},
 	"rules.try_none":            {"No rule matches this message: it would go to a bot or the queue as usual.", "Nessuna regola corrisponde a questo messaggio: andrebbe a un bot o in coda come sempre."},
+	"rules.try_reply":           {"It answers: %s", "Risponde: %s"},
 	"rules.try_winner":          {"answers", "risponde"},
 	"rules.try_shadowed":        {"matches too, but a rule above answers first", "corrisponde anche questa, ma risponde prima una regola sopra"},
 	"rule.err.pattern_required": {"Write the words or pattern to look for.", "Scrivi le parole o l'espressione da cercare."},

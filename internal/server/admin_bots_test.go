@@ -333,6 +333,9 @@ func TestBrowserKeywordRules(t *testing.T) {
 	if got := try("Price!"); got != "Prices*,Price exactly" {
 		t.Errorf("tried: %s", got)
 	}
+	if got := b.eval(`document.querySelector("[data-testid=try-reply]").textContent`); got != "It answers: Our price list: example.com/prices" {
+		t.Errorf("the winner's reply reads %q", got)
+	}
 	b.do("move Price exactly up",
 		chromedp.Click(chromedp.CSS(`[data-testid=rule-row][data-rule="Price exactly"] [data-testid=rule-up]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=rule-row][data-rule="Price exactly"][data-position="1"]`)))
