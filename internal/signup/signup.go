@@ -126,6 +126,11 @@ func handleSubmit(d Deps) http.HandlerFunc {
 			d.Logger.WarnContext(ctx, "sign-up: no sandbox number", "tenant_id", res.Tenant.ID, "error", res.SandboxErr)
 		}
 		d.Logger.InfoContext(ctx, "signed up", "tenant_id", res.Tenant.ID, "user_id", res.Admin.ID)
+		// A fresh session for the new administrator; one this browser had
+		// is ended rather than left behind (as sign-in does).
+		if old, had := auth.FromContext(ctx); had {
+			_ = d.Sessions.End(ctx, old)
+		}
 		token, p, err := d.Sessions.Start(ctx, res.Admin, ip, r.UserAgent())
 		if err != nil {
 			// The tenant exists; the administrator signs in by hand.
