@@ -3,11 +3,11 @@ package outbound
 import (
 	"context"
 	"errors"
-	"regexp"
 	"strings"
 	"time"
 
 	"switchboard/internal/domain"
+	"switchboard/internal/phone"
 	"switchboard/internal/storage"
 )
 
@@ -43,8 +43,6 @@ type Request struct {
 // message.
 const Window = 24 * time.Hour
 
-var toRE = regexp.MustCompile(`^[1-9][0-9]{5,14}$`)
-
 // Send checks the rules and queues the message with its outbox row. With an
 // idempotency key already used it returns the earlier message (created
 // false) and sends nothing. A refusal is an *Error whose Code names the
@@ -75,9 +73,11 @@ func (s *Service) Send(ctx context.Context, r Request) (domain.Message, bool, er
 			return domain.Message{}, false, refuse("unknown_contact", "contact_id is not one of this tenant's contacts")
 		}
 	case r.To != "":
-		waID = strings.NewReplacer("+", "", " ", "", "-", "", "(", "", ")", "").Replace(r.To)
-		if !toRE.MatchString(waID) {
-			return domain.Message{}, false, refuse("invalid_recipient", "to must be an international phone number, e.g. +393331234567")
+		// As Meta reads it: digits alone carry their country code. The
+		// numbering plans refuse what Meta would, before it is queued.
+		var err error
+		if waID, err = phone.International(r.To); err != nil {
+			return domain.Message{}, false, refuse("invalid_recipient", "to must be an international phone number, e.g. +393331234567: %s", err)
 		}
 	default:
 		return domain.Message{}, false, refuse("invalid_recipient", "give contact_id or to")
