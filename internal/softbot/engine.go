@@ -51,8 +51,8 @@ const (
 // Outcome is what one step of the bot did: the messages to send, the new
 // run, and whether the bot is done (and how).
 type Outcome struct {
-	Messages []Out `json:"messages"`
-	Run      Run   `json:"run"`
+	Messages []Out  `json:"messages"`
+	Run      Run    `json:"run"`
 	End      string `json:"end,omitempty"`
 	// At hand-off: the skillset and the priority bump chosen, and why the
 	// bot gave up when it did ("no_match" after a second unclear answer).
