@@ -375,3 +375,76 @@ func TestTemplatePagesRefuseBadInputAndStrangers(t *testing.T) {
 		}
 	}
 }
+
+// waitTemplateState polls the store until the template reaches state.
+func waitTemplateState(t *testing.T, app *servertest.App, id, state string) storage.AdminTemplate {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		tpl, err := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tpl.State() == state {
+			return tpl
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("template state %s, want %s\nserver log:\n%s", tpl.State(), state, logTail(app.Logs.String()))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestTemplateRejectedThenEditedIsApproved: a template Meta (the sandbox)
+// rejected is edited by the administrator and submitted again; the
+// operator's forward edits the same template at Meta, which approves it.
+func TestTemplateRejectedThenEditedIsApproved(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, servertest.Options{RunWorkers: true})
+	n := templateNumber(t, app, 10)
+	admin := app.Client(t)
+	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	op := app.Client(t)
+	op.MustLogin(app.F.Operator.Email, storagetest.Password)
+
+	admin.Get("/admin/templates/new")
+	v := templateValues(n.ID, "second_try")
+	v.Set("body", "Ciao {{1}}, REJECTME grazie.")
+	r := admin.Post("/admin/templates", v)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", r.Status, r.Text("[data-testid=form-error]"))
+	}
+	id := strings.TrimPrefix(r.Location, "/admin/templates/")
+	forward := func() {
+		t.Helper()
+		admin.Get("/admin/templates/" + id)
+		if r := admin.Post("/admin/templates/"+id+"/submit", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("submit: %d", r.Status)
+		}
+		op.Get("/operator/templates")
+		if r := op.Post("/operator/templates/"+id+"/forward", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("forward: %d", r.Status)
+		}
+	}
+	forward()
+	first := waitTemplateState(t, app, id, storage.TemplateRejected)
+
+	// Edited: name and language stay Meta's whatever is posted.
+	page := admin.Get("/admin/templates/" + id)
+	if !page.Has("[data-testid=template-fixed]") || page.Text("[data-testid=template-reason]") == "" {
+		t.Fatalf("rejected template's page: fixed %v, reason %q", page.Has("[data-testid=template-fixed]"), page.Text("[data-testid=template-reason]"))
+	}
+	v = templateValues(n.ID, "renamed")
+	v.Set("body", "Ciao {{1}}, grazie di cuore.")
+	if r := admin.Post("/admin/templates/"+id, v); r.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d %v", r.Status, r.Doc.Find(".error").Text())
+	}
+	forward()
+	got := waitTemplateState(t, app, id, storage.TemplateApproved)
+	if got.MetaID != first.MetaID || got.Name != "second_try" || !strings.Contains(string(got.Components), "grazie di cuore") {
+		t.Fatalf("after the edit: %+v", got)
+	}
+	if ts := app.Sandbox.Fake.Templates(n.WABAID); len(ts) != 1 {
+		t.Fatalf("Meta has %d templates, want the one edited", len(ts))
+	}
+}
