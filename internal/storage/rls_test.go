@@ -53,6 +53,13 @@ var tenantTables = map[string]string{
 	// contacts imports (migration 000016)
 	"contact_imports":     "tenant_id",
 	"contact_import_rows": "tenant_id",
+
+	// softbots (migration 000017)
+	"bots":              "tenant_id",
+	"bot_versions":      "tenant_id",
+	"number_automation": "tenant_id",
+	"keyword_rules":     "tenant_id",
+	"bot_runs":          "tenant_id",
 }
 
 // seedInbound gives a tenant one row in every inbound table, written in
@@ -111,6 +118,11 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 			`INSERT INTO contact_import_rows (tenant_id, import_id, n, line, phone, wa_id) SELECT $1, id, 1, 2, '+39 333 111 2222', '393331112222' FROM contact_imports WHERE tenant_id = $1`,
 			`INSERT INTO applications (tenant_id, plan_id, company_name, vat_number, meta_business_id, phone, monthly_conversations, use_cases) SELECT $1, plan_id, name, 'IT00743110157', '123456789', '+390212345678', 100, '{shipping_update}' FROM tenants WHERE id = $1`,
 			`INSERT INTO application_events (tenant_id, application_id, to_state) SELECT $1, id, 'submitted' FROM applications WHERE tenant_id = $1`,
+			`INSERT INTO bots (tenant_id, name) VALUES ($1, 'Front desk')`,
+			`INSERT INTO bot_versions (tenant_id, bot_id, version, definition) SELECT $1, id, 1, '{}' FROM bots WHERE tenant_id = $1`,
+			`INSERT INTO number_automation (number_id, tenant_id) VALUES ('` + numberID + `', $1)`,
+			`INSERT INTO keyword_rules (tenant_id, position, name, match, pattern, reply) VALUES ($1, 1, 'Hi', 'exact', 'hi', '{"type": "text", "text": "Hello"}')`,
+			`INSERT INTO bot_runs (conversation_id, tenant_id, number_id) VALUES ('` + convID + `', $1, '` + numberID + `')`,
 		} {
 			if _, err := tx.Exec(ctx, q, tenantID); err != nil {
 				return err
