@@ -465,7 +465,7 @@ func TestAdminSoftbotPagesGuarded(t *testing.T) {
 		}
 	}
 	other.Get("/admin/bots")
-	for _, p := range []string{"/admin/bots/" + botID, "/admin/bots/" + botID + "/delete", "/admin/bots/" + botID + "/rename",
+	for _, p := range []string{"/admin/bots/" + botID, "/admin/bots/" + botID + "/delete", "/admin/bots/" + botID + "/rename", "/admin/bots/" + botID + "/test",
 		"/admin/rules/" + ruleID + "/delete", "/admin/rules/" + ruleID + "/move", "/admin/numbers/" + n.ID + "/automation"} {
 		if r := other.Post(p, url.Values{"name": {"Mine"}, "action": {"publish"}}); r.Status != http.StatusNotFound {
 			t.Errorf("tenant B posting %s: %d", p, r.Status)
