@@ -186,12 +186,25 @@ func (s *Store) MessageByIdempotencyKey(ctx context.Context, tenantID, key strin
 	return m, err
 }
 
-// UpsertTemplate stores a template as Meta describes it (the catalog sync).
+// UpsertTemplate stores a template as Meta describes it (the catalog sync):
+// Meta's side only (status, category, components, rejection), never the
+// template editor's draft, use case or review. A row is ours by Meta's id
+// first (Meta may spell the language differently: en-US, en_US), then by
+// WABA, name and language.
 func (s *Store) UpsertTemplate(ctx context.Context, tenantID string, t TemplateRow) error {
 	if len(t.Components) == 0 {
 		t.Components = json.RawMessage("[]")
 	}
 	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		if t.MetaID != "" {
+			tag, err := tx.Exec(ctx, `UPDATE templates SET category = $4, status = $5, components = $6, header_params = $7,
+					body_params = $8, rejected_reason = $9, synced_at = now()
+				WHERE tenant_id = $1 AND waba_id = $2 AND meta_id = $3`,
+				tenantID, t.WABAID, t.MetaID, t.Category, t.Status, t.Components, t.HeaderParams, t.BodyParams, t.RejectedReason)
+			if err != nil || tag.RowsAffected() > 0 {
+				return err
+			}
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO templates (tenant_id, waba_id, meta_id, name, language, category, status, components,
 				header_params, body_params, rejected_reason, synced_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())

@@ -155,6 +155,14 @@ func TestTemplateLifecycle(t *testing.T) {
 	if b1, _ := json.Marshal(draft); string(b1) != mustJSON(want) {
 		t.Fatalf("draft after sync: %s", got.Draft)
 	}
+	// Meta spells the language its own way: the row is still ours, by Meta's id.
+	if err := st.UpsertTemplate(ctx, f.A.ID, storage.TemplateRow{WABAID: "880011", MetaID: "9001", Name: "welcome", Language: "it_IT",
+		Category: "UTILITY", Status: "REJECTED", RejectedReason: "PROMOTIONAL", Components: comps}); err != nil {
+		t.Fatal(err)
+	}
+	if all, _ := st.ListAdminTemplates(ctx, f.A.ID); len(all) != 1 || all[0].RejectedReason != "PROMOTIONAL" || all[0].UseCase != "alert_update" {
+		t.Fatalf("matched by Meta's id: %+v", all)
+	}
 	// A rejected template does not count against the plan.
 	if u, _ := st.TemplateUsage(ctx, f.A.ID); u.Used != 0 || u.Limit != 2 {
 		t.Fatalf("usage %+v", u)
