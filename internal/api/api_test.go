@@ -90,6 +90,13 @@ func TestReadAPIMatchesItsDocument(t *testing.T) {
 		t.Fatalf("contacts: %v", contacts)
 	}
 	contactID := data[0].(map[string]any)["id"].(string)
+	// The same contact however its number is written; no digits is refused.
+	if _, spaced := c.get("/api/v1/contacts?wa_id=%2B1%20650-555-1234", "/api/v1/contacts"); len(spaced["data"].([]any)) != 1 {
+		t.Fatalf("contacts by a spaced number: %v", spaced)
+	}
+	if status, bad := c.get("/api/v1/contacts?wa_id=kerry", "/api/v1/contacts"); status != http.StatusBadRequest || bad["error"].(map[string]any)["code"] != "invalid_parameter" {
+		t.Fatalf("contacts by a wa_id without digits: %d %v", status, bad)
+	}
 	_, convs := c.get("/api/v1/conversations?status=queued&contact_id="+contactID+"&number_id="+n.ID, "/api/v1/conversations")
 	cd := convs["data"].([]any)
 	if len(cd) != 1 {

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -26,7 +27,17 @@ func handleContacts(d Deps) http.HandlerFunc {
 			writeError(w, http.StatusBadRequest, perr.Code, perr.Message)
 			return
 		}
-		found, err := d.Store.ListContacts(r.Context(), tenantOf(r.Context()), r.URL.Query().Get("wa_id"), p)
+		// A lookup of a contact Meta named: its digits, however the caller
+		// spaced them (+39 333 …); the numbering plans are not consulted, as
+		// Meta's ids are the authority on which numbers exist.
+		waID := strings.TrimSpace(r.URL.Query().Get("wa_id"))
+		if waID != "" {
+			if waID = domain.Digits(waID); waID == "" {
+				writeError(w, http.StatusBadRequest, "invalid_parameter", "wa_id must be a WhatsApp id: the number's digits with the country code")
+				return
+			}
+		}
+		found, err := d.Store.ListContacts(r.Context(), tenantOf(r.Context()), waID, p)
 		if err != nil {
 			d.fail(w, r, "contacts", err)
 			return
