@@ -150,6 +150,9 @@ func TestRulesRefuseAndSendNothing(t *testing.T) {
 		{outbound.Request{NumberID: otherNumber.ID, To: stranger, Content: text}, "unknown_number"},
 		{outbound.Request{NumberID: n.ID, ContactID: "00000000-0000-0000-0000-000000000000", Content: text}, "unknown_contact_or_number"},
 		{outbound.Request{NumberID: n.ID, To: "12", Content: text}, "invalid_recipient"},
+		{outbound.Request{NumberID: n.ID, To: "+39 333 12", Content: text}, "invalid_recipient"},      // too short for Italy
+		{outbound.Request{NumberID: n.ID, To: "+999 333 1234", Content: text}, "invalid_recipient"},   // no such country
+		{outbound.Request{NumberID: n.ID, To: "+1 555 078 3881", Content: text}, "invalid_recipient"}, // 555 is no area code
 		{outbound.Request{NumberID: n.ID, ContactID: c.ID, Content: outbound.Content{Type: outbound.TypeText}}, "invalid_content"},
 		{outbound.Request{NumberID: n.ID, ContactID: c.ID, Content: outbound.Content{Type: outbound.TypeImage}}, "invalid_content"},
 		{outbound.Request{NumberID: n.ID, ContactID: c.ID, Content: outbound.Content{Type: outbound.TypeImage, MediaID: "00000000-0000-0000-0000-000000000000"}}, "unknown_media"},
