@@ -45,7 +45,6 @@ var onboardingMessages = map[string]entry{
 	"onboarding.phone":                 {"Phone number to register on WhatsApp", "Numero di telefono da registrare su WhatsApp"},
 	"onboarding.phone_hint": {"In international form, e.g. +39 02 1234 5678; it must not be on WhatsApp yet.",
 		"In forma internazionale, ad es. +39 02 1234 5678; non deve essere già su WhatsApp."},
-	"onboarding.phone_country":              {"Start with + and the country code, e.g. +39.", "Inizia con + e il prefisso del paese, ad es. +39."},
 	"onboarding.phone_invalid":              {"Use + followed by 8 to 15 digits (country code included).", "Usa + seguito da 8 a 15 cifre (prefisso del paese compreso)."},
 	"onboarding.monthly_conversations":      {"Expected conversations a month", "Conversazioni previste al mese"},
 	"onboarding.monthly_conversations_hint": {"A rough figure is enough.", "Basta una stima."},

@@ -6,6 +6,7 @@
 package onboarding
 
 import (
+	"errors"
 	"net/url"
 	"regexp"
 	"slices"
@@ -16,6 +17,8 @@ import (
 
 	"switchboard/internal/domain"
 	"switchboard/internal/storage"
+
+	"switchboard/internal/phone"
 )
 
 // UseCases are the seed's list of what a company writes to its customers
@@ -93,38 +96,6 @@ func ValidPartitaIVA(s string) bool {
 	return (10-sum%10)%10 == int(s[10]-'0')
 }
 
-var e164RE = regexp.MustCompile(`^\+[1-9][0-9]{7,14}$`)
-
-// NormalizePhone drops spaces, dots, dashes and brackets and reads a
-// leading 00 as +.
-func NormalizePhone(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '.', '-', '(', ')', '/', '\u00a0':
-			return -1
-		}
-		return r
-	}, strings.TrimSpace(s))
-	if strings.HasPrefix(s, "00") {
-		s = "+" + s[2:]
-	}
-	return s
-}
-
-// CheckPhone returns a message key when a normalized phone number is not in
-// E.164 (a +, the country code, at most 15 digits in all).
-func CheckPhone(p string) string {
-	switch {
-	case p == "":
-		return "form.required"
-	case !strings.HasPrefix(p, "+"):
-		return "onboarding.phone_country"
-	case !e164RE.MatchString(p):
-		return "onboarding.phone_invalid"
-	}
-	return ""
-}
-
 var businessIDRE = regexp.MustCompile(`^[0-9]{6,20}$`)
 
 // ParseQuestionnaire reads and checks the questionnaire's fields of a
@@ -160,9 +131,17 @@ func ParseQuestionnaire(form url.Values) (storage.Questionnaire, map[string]stri
 	}
 
 	typed["phone"] = strings.TrimSpace(form.Get("phone"))
-	q.Phone = NormalizePhone(typed["phone"])
-	if key := CheckPhone(q.Phone); key != "" {
+	// The number to register must be a real one of its country's plan
+	// (internal/phone: Google's numbering plans), with its country code.
+	if n, err := phone.Normalize(typed["phone"], ""); err != nil {
+		var pe *phone.Error
+		key := "onboarding.phone_invalid"
+		if errors.As(err, &pe) {
+			key = pe.Key
+		}
 		fail("phone", key)
+	} else {
+		q.Phone = n
 	}
 
 	typed["monthly_conversations"] = strings.TrimSpace(form.Get("monthly_conversations"))

@@ -54,21 +54,23 @@ func TestPhones(t *testing.T) {
 	cases := []struct{ in, normalized, key string }{
 		{"+39 02 1234 5678", "+390212345678", ""},
 		{"0039 (02) 1234-5678", "+390212345678", ""},
-		{"+1 555 010 9999", "+15550109999", ""},
-		{"02 1234 5678", "0212345678", "onboarding.phone_country"},
-		{"+0 212345678", "+0212345678", "onboarding.phone_invalid"},
-		{"+39 12", "+3912", "onboarding.phone_invalid"},
-		{"+39 0212345678901234", "+390212345678901234", "onboarding.phone_invalid"}, // 18 digits
-		{"+39 02 CALL ME", "+3902CALLME", "onboarding.phone_invalid"},
-		{"", "", "form.required"},
+		{"+44 20 7946 0958", "+442079460958", ""},
+		{"02 1234 5678", "", "phone.no_country_code"},
+		{"+0 212345678", "", "phone.unknown_country"},
+		{"+39 12", "", "phone.too_short"},
+		{"+39 02 CALL ME", "", "phone.characters"},
+		{"", "", "phone.missing"},
 	}
 	for _, c := range cases {
-		n := NormalizePhone(c.in)
-		if n != c.normalized {
-			t.Errorf("NormalizePhone(%q) = %q, want %q", c.in, n, c.normalized)
+		q, _, errs := ParseQuestionnaire(url.Values{"phone": {c.in}})
+		key := ""
+		for _, e := range errs {
+			if e.Field == "phone" {
+				key = e.Key
+			}
 		}
-		if key := CheckPhone(n); key != c.key {
-			t.Errorf("CheckPhone(%q) = %q, want %q", n, key, c.key)
+		if q.Phone != c.normalized || key != c.key {
+			t.Errorf("phone %q: got %q %q, want %q %q", c.in, q.Phone, key, c.normalized, c.key)
 		}
 	}
 }
@@ -95,7 +97,7 @@ func TestParseQuestionnaire(t *testing.T) {
 		got[e.Field] = e.Key
 	}
 	wantErrs := map[string]string{"company_name": "form.required", "vat_number": "onboarding.vat_it_invalid", "meta_business_id": "onboarding.business_id_invalid",
-		"phone": "onboarding.phone_country", "monthly_conversations": "onboarding.volume_invalid", "use_cases": "onboarding.use_case_invalid"}
+		"phone": "phone.no_country_code", "monthly_conversations": "onboarding.volume_invalid", "use_cases": "onboarding.use_case_invalid"}
 	for f, k := range wantErrs {
 		if got[f] != k {
 			t.Errorf("%s: error %q, want %q", f, got[f], k)

@@ -106,7 +106,7 @@ func TestOnboardingInTheBrowser(t *testing.T) {
 	if e := text(`[data-testid=error-vat_number]`); !strings.Contains(e, "not a valid partita IVA") {
 		t.Errorf("VAT error: %q", e)
 	}
-	if e := text(`[data-testid=error-phone]`); e != "Start with + and the country code, e.g. +39." {
+	if e := text(`[data-testid=error-phone]`); e != "Write the number with its country code, e.g. +39 333 123 4567 or 0039 333 123 4567." {
 		t.Errorf("phone error: %q", e)
 	}
 	if v := value(`#f-company_name`); v != "Trasporti Rossi Srl" {
@@ -241,7 +241,7 @@ func TestSignupRefusalsLimitsAndIsolation(t *testing.T) {
 	badVAT.Set("phone", "333 1234567")
 	if r := italian.Post("/signup", badVAT); r.Status != http.StatusUnprocessableEntity ||
 		!strings.HasPrefix(r.Text("[data-testid=error-vat_number]"), "Questa non è una partita IVA valida") ||
-		r.Text("[data-testid=error-phone]") != "Inizia con + e il prefisso del paese, ad es. +39." {
+		r.Text("[data-testid=error-phone]") != "Scrivi il numero con il prefisso del paese, es. +39 333 123 4567 o 0039 333 123 4567." {
 		t.Errorf("errors in Italian: %d %q %q", r.Status, r.Text("[data-testid=error-vat_number]"), r.Text("[data-testid=error-phone]"))
 	}
 	visitor.Get("/signup")
