@@ -448,3 +448,45 @@ func TestTemplateRejectedThenEditedIsApproved(t *testing.T) {
 		t.Fatalf("Meta has %d templates, want the one edited", len(ts))
 	}
 }
+
+// TestAuthenticationTemplateForwarded: an authentication template carries
+// only Meta's options (whatever the hidden fields still hold) and Meta (the
+// sandbox) accepts it for review.
+func TestAuthenticationTemplateForwarded(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t)
+	n := templateNumber(t, app, 10)
+	admin := app.Client(t)
+	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	admin.Get("/admin/templates/new")
+	v := templateValues(n.ID, "login_code")
+	v.Set("use_case", "one_time_password")
+	v.Set("category", "AUTHENTICATION")
+	v.Set("security_note", "on")
+	v.Set("code_expiry", "91")
+	if r := admin.Post("/admin/templates", v); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Text("[data-testid=error-code_expiry]"), "90") {
+		t.Fatalf("expiry past 90 minutes: %d %q", r.Status, r.Text("[data-testid=error-code_expiry]"))
+	}
+	v.Set("code_expiry", "10")
+	r := admin.Post("/admin/templates", v)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", r.Status, r.Doc.Find(".error").Text())
+	}
+	id := strings.TrimPrefix(r.Location, "/admin/templates/")
+	tpl, err := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(tpl.Draft); strings.Contains(s, "Ciao") || !strings.Contains(s, `"OTP"`) || !strings.Contains(s, `"code_expiration_minutes": 10`) {
+		t.Fatalf("authentication components: %s", s)
+	}
+	admin.Get("/admin/templates/" + id)
+	admin.Post("/admin/templates/"+id+"/submit", nil)
+	op := app.Client(t)
+	op.MustLogin(app.F.Operator.Email, storagetest.Password)
+	op.Get("/operator/templates")
+	op.Post("/operator/templates/"+id+"/forward", nil)
+	if tpl, _ = app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, id); tpl.State() != storage.TemplatePending || tpl.MetaID == "" {
+		t.Fatalf("after forward: state %s, refusal %q", tpl.State(), tpl.ForwardError)
+	}
+}
