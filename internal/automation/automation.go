@@ -239,7 +239,9 @@ func (t *turn) newConversation(ctx context.Context, rules *ruleSet) error {
 			handoff = handoff || r.Handoff
 		}
 	}
-	wait := closed && s.ClosedMode == "wait"
+	// No opening time in sight (a closure past NextOpen's look-ahead):
+	// nothing would wake a held conversation, so it queues at once.
+	wait := closed && wake != nil && s.ClosedMode == "wait"
 	if handoff && !wait {
 		return nil // it queues as it arrived
 	}
@@ -381,7 +383,7 @@ func (t *turn) handOffAs(ctx context.Context, o softbot.Outcome, outcome string)
 	if err != nil {
 		return err
 	}
-	if closed && t.setup.ClosedMode == "wait" {
+	if closed && wake != nil && t.setup.ClosedMode == "wait" { // no wake: see newConversation
 		if o.Skillset != "" || o.PriorityBump != 0 {
 			bump := o.PriorityBump
 			if err := t.tx.SetConversationRouting(ctx, tenantID, convID, o.Skillset, &bump); err != nil {
