@@ -24,7 +24,7 @@ func TestCustomerMessagesOfEveryTypeMatchContract(t *testing.T) {
 			map[string]any{"id": "row-1", "title": "Row one", "description": "the first"}}}}},
 	}})
 	img := e.mustUpload("image/jpeg", jpegBytes)
-	e.approvedTemplate(orderTemplate())
+	e.approvedTemplate(e.orderTemplate())
 	tmpl := e.mustSend(orderSend(testCustomer, img))
 
 	cases := []struct {

@@ -7,13 +7,16 @@ import (
 	"time"
 )
 
-// orderTemplate is Meta's own example (§4.2): image header, two body
-// parameters, a quick reply and a URL button.
-func orderTemplate() map[string]any {
+// orderTemplate is Meta's own example (§4.2): image header (its sample
+// uploaded through the Resumable Upload API), two body parameters, a quick
+// reply and a URL button.
+func (e *env) orderTemplate() map[string]any {
+	e.t.Helper()
+	handle := e.sampleHandle("image/jpeg", jpegBytes)
 	return map[string]any{
 		"name": "order_confirmation", "language": "en_US", "category": "UTILITY",
 		"components": []any{
-			map[string]any{"type": "HEADER", "format": "IMAGE", "example": map[string]any{"header_handle": []string{"4::aW1hZ2U="}}},
+			map[string]any{"type": "HEADER", "format": "IMAGE", "example": map[string]any{"header_handle": []string{handle}}},
 			map[string]any{"type": "BODY", "text": "Hi {{1}}, your order {{2}} is confirmed.", "example": map[string]any{"body_text": [][]string{{"Jessica", "SKBUP2"}}}},
 			map[string]any{"type": "FOOTER", "text": "Thanks for shopping"},
 			map[string]any{"type": "BUTTONS", "buttons": []any{
@@ -50,7 +53,7 @@ func TestEverySendTypeAcceptedWithMetaResponse(t *testing.T) {
 	aud := e.mustUpload("audio/ogg; codecs=opus", oggBytes)
 	doc := e.mustUpload("application/pdf", pdfBytes)
 	stk := e.mustUpload("image/webp", webpBytes)
-	e.approvedTemplate(orderTemplate())
+	e.approvedTemplate(e.orderTemplate())
 
 	base := func(typ string, obj any) map[string]any {
 		return map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": "+1 (650) 555-1234", "type": typ, typ: obj}
@@ -145,7 +148,7 @@ func TestErrorCodesWithMetaErrorBody(t *testing.T) {
 		c.Throughput = 3
 	})
 	e.openWindow(testCustomer)
-	e.approvedTemplate(orderTemplate())
+	e.approvedTemplate(e.orderTemplate())
 	img := e.mustUpload("image/jpeg", jpegBytes)
 	path := "/v23.0/" + testPN + "/messages"
 
@@ -254,7 +257,7 @@ func TestWindowClosedFailsAsynchronouslyByDefault(t *testing.T) {
 	}
 	// Templates are allowed outside the window.
 	img := e.mustUpload("image/jpeg", jpegBytes)
-	e.approvedTemplate(orderTemplate())
+	e.approvedTemplate(e.orderTemplate())
 	wamid = e.mustSend(orderSend(testCustomer, img))
 	hs = e.rx.waitFor(t, "template read", func(hs []hook) bool { return len(statusHooks(hs, wamid)) == 3 })
 	if p := get(statusHooks(hs, wamid)[0], "pricing"); get(p, "type") != "regular" || get(p, "category") != "utility" || get(p, "billable") != true {

@@ -17,9 +17,12 @@ func (s *Server) findTemplateLocked(id string) (string, *templateRecord) {
 	return "", nil
 }
 
-// handleGetObject serves GET /{media-id}, GET /{template-id} and
-// GET /{phone-number-id}.
+// handleGetObject serves GET /{media-id}, GET /{template-id},
+// GET /{phone-number-id} and GET /{upload-session-id}.
 func (s *Server) handleGetObject(w http.ResponseWriter, r *http.Request) *apiError {
+	if isUploadSession(r.PathValue("id")) {
+		return s.handleUploadStatus(w, r)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	waba, e := s.tokenWABALocked(r)
@@ -95,8 +98,12 @@ func (s *Server) handlePhoneNumbers(w http.ResponseWriter, r *http.Request) *api
 	return nil
 }
 
-// handlePostObject serves POST /{template-id} (template edit).
+// handlePostObject serves POST /{template-id} (template edit) and
+// POST /{upload-session-id} (a sample file's bytes).
 func (s *Server) handlePostObject(w http.ResponseWriter, r *http.Request) *apiError {
+	if isUploadSession(r.PathValue("id")) {
+		return s.handleUploadData(w, r)
+	}
 	s.mu.Lock()
 	waba, e := s.tokenWABALocked(r)
 	if e != nil {

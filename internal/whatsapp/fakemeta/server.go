@@ -137,6 +137,11 @@ type Config struct {
 	// retry is immediate, as Meta says. Default 500ms.
 	WebhookBackoff time.Duration
 
+	// AppID is the Meta App ID of the app whose Resumable Upload API this
+	// is (POST /{app-id}/uploads): template header samples. Default
+	// DefaultAppID.
+	AppID string
+
 	// ControlToken, if set, must be the bearer token of /_fake/ control
 	// requests. Empty: the control API is open (it is a sandbox).
 	ControlToken string
@@ -197,6 +202,9 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.AppID == "" {
+		c.AppID = DefaultAppID
+	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	return c
 }
@@ -225,8 +233,10 @@ type Server struct {
 	threads   map[threadKey]*thread
 	messages  map[string]*msgRef // by wamid
 	media     map[string]*mediaObject
-	failures  map[string]int // wa_id -> forced async error code
-	learnBase string         // base URL seen on requests when BaseURL is unset
+	failures  map[string]int            // wa_id -> forced async error code
+	uploads   map[string]*uploadSession // Resumable Upload API sessions, by id
+	handles   map[string]*uploadSession // the same, once whole, by handle
+	learnBase string                    // base URL seen on requests when BaseURL is unset
 
 	ids atomic.Uint64 // numeric object ids (media, templates)
 
@@ -265,6 +275,8 @@ func New(cfg Config) *Server {
 		messages: map[string]*msgRef{},
 		media:    map[string]*mediaObject{},
 		failures: map[string]int{},
+		uploads:  map[string]*uploadSession{},
+		handles:  map[string]*uploadSession{},
 		ctx:      ctx,
 		cancel:   cancel,
 		queue:    make(chan *delivery, cfg.WebhookQueue),
@@ -338,6 +350,7 @@ func (s *Server) routes() {
 	g.HandleFunc("POST /{version}/{id}/message_templates", s.graphHandler(s.handleCreateTemplate))
 	g.HandleFunc("DELETE /{version}/{id}/message_templates", s.graphHandler(s.handleDeleteTemplates))
 	g.HandleFunc("GET /{version}/{id}/phone_numbers", s.graphHandler(s.handlePhoneNumbers))
+	g.HandleFunc("POST /{version}/{id}/uploads", s.graphHandler(s.handleUploadSession))
 	g.HandleFunc("GET /{version}/{id}", s.graphHandler(s.handleGetObject))
 	g.HandleFunc("POST /{version}/{id}", s.graphHandler(s.handlePostObject))
 	g.HandleFunc("DELETE /{version}/{id}", s.graphHandler(s.handleDeleteObject))
@@ -370,12 +383,13 @@ func validVersion(v string) bool {
 	return ok && isDigits(major) && isDigits(minor)
 }
 
-// bearer returns the access token: the Authorization header, or the
-// access_token query parameter that Graph also accepts.
+// bearer returns the access token: the Authorization header (scheme Bearer,
+// or OAuth as Meta's Resumable Upload API writes it), or the access_token
+// query parameter that Graph also accepts.
 func bearer(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
-		if ok && strings.EqualFold(scheme, "Bearer") {
+		if ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "OAuth")) {
 			return strings.TrimSpace(tok)
 		}
 		return ""
@@ -532,6 +546,7 @@ func (s *Server) janitor() {
 				delete(s.media, id)
 			}
 		}
+		s.dropExpiredUploadsLocked(now)
 		for _, n := range s.numbers {
 			for to, tat := range n.pairs {
 				if tat.Before(now) {

@@ -279,6 +279,10 @@ func (s *Server) handleCreateTemplate(w http.ResponseWriter, r *http.Request) *a
 		s.mu.Unlock()
 		return e
 	}
+	if e := s.checkHandlesLocked(t.parsed); e != nil {
+		s.mu.Unlock()
+		return e
+	}
 	if waba.find(t.Name, t.Language) != nil {
 		s.mu.Unlock()
 		return templateCreateError(2388024, "Content in this language already exists", "A template named %s already exists in language %s.", t.Name, t.Language)
@@ -398,6 +402,10 @@ func (s *Server) editTemplate(w http.ResponseWriter, r *http.Request, wabaID str
 	}
 	nt, e := validateTemplateCreate(cand)
 	if e != nil {
+		s.mu.Unlock()
+		return e
+	}
+	if e := s.checkHandlesLocked(nt.parsed); e != nil {
 		s.mu.Unlock()
 		return e
 	}

@@ -74,7 +74,7 @@ func TestSendErrorsFromFake(t *testing.T) {
 	t.Run("template errors", func(t *testing.T) {
 		e := newEnv(t, nil)
 		img := e.upload("image/jpeg", jpegBytes)
-		id := e.approved(orderDraft("order_confirmation"))
+		id := e.approved(e.orderDraft("order_confirmation"))
 		send := func(name string, comps ...TemplateComponentParams) error {
 			_, err := e.client.Send(t.Context(), testToken, testPN, OutgoingMessage{To: testCustomer,
 				Template: &TemplateMessage{Name: name, Language: TemplateLanguage{Code: "en_US"}, Components: comps}})

@@ -133,13 +133,16 @@ func (e *env) upload(mimeType string, data []byte) string {
 	return id
 }
 
-// orderDraft is the contract's own example template (§4.2): image header,
-// two body variables, a footer, a quick reply and a dynamic URL button.
-func orderDraft(name string) TemplateDraft {
+// orderDraft is the contract's own example template (§4.2): image header
+// (its sample uploaded through the Resumable Upload API), two body
+// variables, a footer, a quick reply and a dynamic URL button.
+func (e *env) orderDraft(name string) TemplateDraft {
+	e.t.Helper()
+	handle := e.sampleHandle()
 	return TemplateDraft{
 		Name: name, Language: "en_US", Category: "UTILITY",
 		Components: []TemplateComponent{
-			{Type: "HEADER", Format: "IMAGE", Example: &TemplateExample{HeaderHandle: []string{"4::aW1hZ2U="}}},
+			{Type: "HEADER", Format: "IMAGE", Example: &TemplateExample{HeaderHandle: []string{handle}}},
 			{Type: "BODY", Text: "Hi {{1}}, your order {{2}} is confirmed.", Example: &TemplateExample{BodyText: [][]string{{"Jessica", "SKBUP2"}}}},
 			{Type: "FOOTER", Text: "Thanks for shopping"},
 			{Type: "BUTTONS", Buttons: []TemplateButton{
@@ -148,6 +151,16 @@ func orderDraft(name string) TemplateDraft {
 			}},
 		},
 	}
+}
+
+// sampleHandle uploads a JPEG sample and returns its handle.
+func (e *env) sampleHandle() string {
+	e.t.Helper()
+	h, err := e.client.UploadSample(e.t.Context(), testToken, fakemeta.DefaultAppID, "sample.jpg", "image/jpeg", bytes.NewReader(jpegBytes), int64(len(jpegBytes)))
+	if err != nil {
+		e.t.Fatalf("upload a sample: %v", err)
+	}
+	return h
 }
 
 // approved creates a template through the client and approves it by hand.

@@ -18,7 +18,7 @@ func TestSendEveryType(t *testing.T) {
 	aud := e.upload("audio/ogg; codecs=opus", oggBytes)
 	doc := e.upload("application/pdf", pdfBytes)
 	stk := e.upload("image/webp", webpBytes)
-	e.approved(orderDraft("order_confirmation"))
+	e.approved(e.orderDraft("order_confirmation"))
 
 	to := "+1 (650) 555-1234"
 	cases := []struct {

@@ -53,7 +53,7 @@ func couponDraft() TemplateDraft {
 func TestListTemplatesPagesThroughTheFake(t *testing.T) {
 	e := newEnv(t, nil)
 	e.client.pageSize = 3
-	e.approved(orderDraft("order_confirmation"))
+	e.approved(e.orderDraft("order_confirmation"))
 	e.approved(namedDraft())
 	e.approved(authDraft())
 	e.approved(couponDraft())
@@ -156,7 +156,8 @@ func TestListTemplatesPagesThroughTheFake(t *testing.T) {
 func TestCreateAndDeleteTemplates(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := t.Context()
-	id, status, err := e.client.CreateTemplate(ctx, testToken, testWABA, orderDraft("order_confirmation"))
+	draft := e.orderDraft("order_confirmation")
+	id, status, err := e.client.CreateTemplate(ctx, testToken, testWABA, draft)
 	if err != nil || id == "" || status != "PENDING" {
 		t.Fatalf("create: %q %q %v", id, status, err)
 	}
@@ -165,14 +166,14 @@ func TestCreateAndDeleteTemplates(t *testing.T) {
 		t.Errorf("create request %s %s %s", req.Method, req.Path, req.ContentType)
 	}
 	jsonEqual(t, "create body", req.Body, `{"name":"order_confirmation","language":"en_US","category":"UTILITY","components":[
-		{"type":"HEADER","format":"IMAGE","example":{"header_handle":["4::aW1hZ2U="]}},
+		{"type":"HEADER","format":"IMAGE","example":{"header_handle":["`+draft.Components[0].Example.HeaderHandle[0]+`"]}},
 		{"type":"BODY","text":"Hi {{1}}, your order {{2}} is confirmed.","example":{"body_text":[["Jessica","SKBUP2"]]}},
 		{"type":"FOOTER","text":"Thanks for shopping"},
 		{"type":"BUTTONS","buttons":[{"type":"QUICK_REPLY","text":"Stop updates"},
 		  {"type":"URL","text":"Track","url":"https://example.com/track/{{1}}","example":["https://example.com/track/abc"]}]}]}`)
 
 	// Same name in a second language, and a raw-components draft.
-	itDraft := orderDraft("order_confirmation")
+	itDraft := e.orderDraft("order_confirmation")
 	itDraft.Language = "it"
 	itID, _, err := e.client.CreateTemplate(ctx, testToken, testWABA, itDraft)
 	if err != nil {
