@@ -1,11 +1,9 @@
 package admin
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,16 +24,10 @@ import (
 // holidays in its time zone. Every change goes through the store, which
 // validates, audits and (for skillsets) reloads the router, as the CLI's.
 
-// numberLink is a skillset linked to the number, in serving order.
-type numberLink struct {
-	SkillsetID, Name string
-	Priority         int
-}
-
 // numberConfig is what the number page shows of its configuration.
 type numberConfig struct {
-	Links     []numberLink       // priority, larger first, then name
-	Unlinked  []storage.Skillset // skillsets that could be added
+	Links     []storage.NumberLink // serving order, as the store sorts it
+	Unlinked  []storage.Skillset   // skillsets that could be added
 	Schedule  storage.Schedule
 	OpenNow   bool
 	Link      *ui.Form
@@ -59,14 +51,14 @@ var zoneSuggestions = []string{"Europe/Rome", "Europe/London", "Europe/Paris", "
 
 // numberLinks returns the skillsets linked to a number in serving order,
 // and the others.
-func numberLinks(all []storage.Skillset, numberID string) ([]numberLink, []storage.Skillset) {
-	var links []numberLink
+func numberLinks(all []storage.Skillset, numberID string) ([]storage.NumberLink, []storage.Skillset) {
+	var links []storage.NumberLink
 	var others []storage.Skillset
 	for _, s := range all {
 		linked := false
 		for _, n := range s.Numbers {
 			if n.NumberID == numberID {
-				links = append(links, numberLink{SkillsetID: s.ID, Name: s.Name, Priority: n.Priority})
+				links = append(links, storage.NumberLink{SkillsetID: s.ID, Name: s.Name, Priority: n.Priority})
 				linked = true
 			}
 		}
@@ -74,12 +66,7 @@ func numberLinks(all []storage.Skillset, numberID string) ([]numberLink, []stora
 			others = append(others, s)
 		}
 	}
-	slices.SortStableFunc(links, func(a, b numberLink) int {
-		if a.Priority != b.Priority {
-			return cmp.Compare(b.Priority, a.Priority)
-		}
-		return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
-	})
+	storage.SortNumberLinks(links)
 	return links, others
 }
 
@@ -186,57 +173,26 @@ func handleNumberUnlink(d Deps) http.HandlerFunc {
 }
 
 // handleNumberMove moves a linked skillset one place up or down in the
-// number's serving order. Two links of different priorities swap them;
-// where priorities tie, the whole list is renumbered 10 apart in the new
-// order, since up and down mean an order the router must then follow.
+// number's serving order. The store does it in one transaction (new
+// priorities, one audit entry, one router reload): see MoveNumberSkillset
+// for how priorities follow the order.
 func handleNumberMove(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		n, ok := d.loadNumber(w, r)
 		if !ok {
 			return
 		}
-		sid := chi.URLParam(r, "sid")
-		all, err := d.Store.ListSkillsets(r.Context(), n.TenantID)
-		if err != nil {
-			d.Unavailable(w, r, "list skillsets", err)
+		sid, dir := chi.URLParam(r, "sid"), r.PostFormValue("dir")
+		if !domain.ValidID(sid) || (dir != "up" && dir != "down") {
+			d.NotFound(w, r) // the page's arrows send nothing else
 			return
 		}
-		links, _ := numberLinks(all, n.ID)
-		i := slices.IndexFunc(links, func(l numberLink) bool { return l.SkillsetID == sid })
-		if i < 0 {
-			d.NotFound(w, r)
-			return
-		}
-		j := i - 1
-		if r.PostFormValue("dir") == "down" {
-			j = i + 1
-		}
-		if j < 0 || j >= len(links) {
+		moved, err := d.Store.MoveNumberSkillset(r.Context(), n.TenantID, actor(r), n.ID, sid, dir == "up")
+		if err == nil && !moved {
 			http.Redirect(w, r, "/admin/numbers/"+n.ID, http.StatusSeeOther) // already first or last
 			return
 		}
-		want := map[string]int{}
-		if links[i].Priority != links[j].Priority {
-			want[links[i].SkillsetID], want[links[j].SkillsetID] = links[j].Priority, links[i].Priority
-		} else {
-			links[i], links[j] = links[j], links[i]
-			top := min(10*len(links), storage.MaxPriority)
-			for k, l := range links {
-				want[l.SkillsetID] = max(top-10*k, -storage.MaxPriority)
-			}
-		}
-		for _, l := range links {
-			p, ok := want[l.SkillsetID]
-			if !ok || p == l.Priority {
-				continue
-			}
-			if err := d.Store.LinkNumberSkillset(r.Context(), n.TenantID, actor(r), n.ID, l.SkillsetID, p); err != nil {
-				d.numberDone(w, r, n, err, numberForms{}, ui.NewForm(), "", "")
-				return
-			}
-		}
-		ui.SetFlash(w, d.Cookies, "success", "admin.numbers.number_reordered", "")
-		http.Redirect(w, r, "/admin/numbers/"+n.ID, http.StatusSeeOther)
+		d.numberDone(w, r, n, err, numberForms{}, ui.NewForm(), "admin.numbers.number_reordered", "")
 	}
 }
 

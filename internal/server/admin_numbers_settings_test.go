@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -337,7 +338,7 @@ func TestBrowserAdminNumberAndSettings(t *testing.T) {
 	for _, e := range entries {
 		seen[e.Action] = true
 	}
-	for _, a := range []string{"skillset.number_link", "hours.set", "hours.holiday_add", "routing.settings", "settings.profile"} {
+	for _, a := range []string{"skillset.number_link", "skillset.number_reorder", "hours.set", "hours.holiday_add", "routing.settings", "settings.profile"} {
 		if !seen[a] {
 			t.Errorf("no audit entry %s", a)
 		}
@@ -346,8 +347,9 @@ func TestBrowserAdminNumberAndSettings(t *testing.T) {
 
 // TestAdminNumberReorderBreaksTies moves a skillset down among links of the
 // same priority: up and down mean an order, so the links are renumbered 10
-// apart in the new order; moving past the end changes nothing; removing a
-// link is heard by the store.
+// apart in the new order, in one change (one audit entry with the order
+// before and after); moving past the end changes nothing, and neither does
+// a direction the arrows do not send; removing a link is heard by the store.
 func TestAdminNumberReorderBreaksTies(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t)
@@ -368,11 +370,32 @@ func TestAdminNumberReorderBreaksTies(t *testing.T) {
 	if got := linkPriorities(t, app, n.ID); got["Support"] != 20 || got["Sales"] != 10 {
 		t.Fatalf("after moving Sales below Support: %v", got)
 	}
+	reorders := func() []domain.AuditEntry {
+		t.Helper()
+		entries, err := app.DB.Store.ListAudit(bg, app.F.A.ID, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []domain.AuditEntry
+		for _, e := range entries {
+			if e.Action == "skillset.number_reorder" || (e.Action == "skillset.number_link" && e.ActorEmail == app.F.A.Admin.Email) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	if e := reorders(); len(e) != 1 || e[0].Action != "skillset.number_reorder" || e[0].ActorEmail != app.F.A.Admin.Email ||
+		e[0].Target != n.DisplayPhone || fmt.Sprint(e[0].Detail["after"]) != "[map[priority:20 skillset:Support] map[priority:10 skillset:Sales]]" {
+		t.Fatalf("the move is not one audited change: %+v", e)
+	}
 	b.Get(page)
 	if r := b.Post(page+"/skillsets/"+sales+"/move", url.Values{"dir": {"down"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("move past the end: %d", r.Status)
 	}
-	if got := linkPriorities(t, app, n.ID); got["Support"] != 20 || got["Sales"] != 10 {
+	if r := b.Post(page+"/skillsets/"+support+"/move", url.Values{"dir": {"sideways"}}); r.Status != http.StatusNotFound {
+		t.Fatalf("move sideways: %d", r.Status)
+	}
+	if got := linkPriorities(t, app, n.ID); got["Support"] != 20 || got["Sales"] != 10 || len(reorders()) != 1 {
 		t.Fatalf("moving the last one down changed: %v", got)
 	}
 	b.Get(page)
