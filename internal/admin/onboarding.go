@@ -87,13 +87,7 @@ func handleOnboardingSave(d Deps) http.HandlerFunc {
 		ctx := r.Context()
 		p, _ := auth.FromContext(ctx)
 		q, typed, errs := onboarding.ParseQuestionnaire(r.PostForm)
-		f := ui.NewForm()
-		f.Values = typed
-		for _, e := range errs {
-			if f.Errors[e.Field] == "" {
-				f.Fail(e.Field, e.Key)
-			}
-		}
+		f := ui.FormOf(typed, errs)
 		if !f.OK() {
 			d.renderOnboarding(w, r, http.StatusUnprocessableEntity, f)
 			return

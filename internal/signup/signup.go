@@ -83,13 +83,7 @@ func handleSubmit(d Deps) http.HandlerFunc {
 			return
 		}
 		in, typed, errs := onboarding.ParseSignup(r.PostForm)
-		f := ui.NewForm()
-		f.Values = typed
-		for _, e := range errs {
-			if f.Errors[e.Field] == "" {
-				f.Fail(e.Field, e.Key)
-			}
-		}
+		f := ui.FormOf(typed, errs)
 		if !f.OK() {
 			d.render(w, r, http.StatusUnprocessableEntity, f)
 			return

@@ -1,5 +1,7 @@
 package ui
 
+import "switchboard/internal/domain"
+
 // Form carries what a submitted form needs to be shown again: the values the
 // user typed and an error message key beside each field that was wrong.
 type Form struct {
@@ -11,6 +13,20 @@ type Form struct {
 
 // NewForm returns an empty form.
 func NewForm() *Form { return &Form{Values: map[string]string{}, Errors: map[string]string{}} }
+
+// FormOf is a refused form shown again: the values as typed, and beside
+// each field the first of its errors (a parser that checks every field
+// reports them all, the page shows one each).
+func FormOf(typed map[string]string, errs []*domain.FieldError) *Form {
+	f := NewForm()
+	f.Values = typed
+	for _, e := range errs {
+		if f.Errors[e.Field] == "" {
+			f.Fail(e.Field, e.Key)
+		}
+	}
+	return f
+}
 
 // Get returns a field's value.
 func (f *Form) Get(name string) string { return f.Values[name] }
