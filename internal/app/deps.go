@@ -42,8 +42,10 @@ func openDB(ctx context.Context, cfg config.Config) (*deps, error) {
 		pool.Close()
 		return nil, err
 	}
+	numbers := number.NewService(store, box)
+	numbers.PlatformAppID = cfg.MetaAppID
 	return &deps{pool: pool, store: store, hasher: hasher, tenants: tenant.NewService(store, hasher),
-		numbers: number.NewService(store, box)}, nil
+		numbers: numbers}, nil
 }
 
 func (d *deps) close() { d.pool.Close() }

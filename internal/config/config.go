@@ -38,6 +38,10 @@ type Config struct {
 	// they check /webhooks/whatsapp. Empty: that endpoint refuses everything.
 	MetaAppSecret   string
 	MetaVerifyToken string
+	// MetaAppID is the platform's own Meta app's App ID: template header
+	// samples of its numbers are uploaded to /{app-id}/uploads. Empty: those
+	// numbers' media-header templates need the handle pasted.
+	MetaAppID string
 	// GraphBaseURL and GraphAPIVersion address Meta's Graph API for live
 	// numbers (sandbox numbers use the fake inside serve).
 	GraphBaseURL    string
@@ -170,6 +174,10 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.MetaVerifyToken != "" && len(c.MetaVerifyToken) < 8 {
 		return c, &Error{"META_VERIFY_TOKEN", "must be at least 8 characters"}
 	}
+	c.MetaAppID = getenv("META_APP_ID")
+	if c.MetaAppID != "" && !isAppID(c.MetaAppID) {
+		return c, &Error{"META_APP_ID", "must be the Meta app's numeric App ID"}
+	}
 	c.GraphBaseURL = strings.TrimSuffix(get("GRAPH_BASE_URL", "https://graph.facebook.com"), "/")
 	if u, err := url.Parse(c.GraphBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return c, &Error{"GRAPH_BASE_URL", "must be an http(s) URL such as https://graph.facebook.com"}
@@ -247,4 +255,17 @@ func portSuffix(addr string) string {
 		return ""
 	}
 	return ":" + port
+}
+
+// isAppID reports whether s looks like Meta's App ID: digits only.
+func isAppID(s string) bool {
+	if len(s) > 30 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -68,6 +68,7 @@ func TestWhatsAppSettings(t *testing.T) {
 	for env, bad := range map[string]string{
 		"META_APP_SECRET=short":        "META_APP_SECRET",
 		"META_VERIFY_TOKEN=abc":        "META_VERIFY_TOKEN",
+		"META_APP_ID=my-app":           "META_APP_ID",
 		"GRAPH_BASE_URL=graph.example": "GRAPH_BASE_URL",
 		"GRAPH_API_VERSION=23":         "GRAPH_API_VERSION",
 	} {

@@ -31,6 +31,10 @@ const (
 type Service struct {
 	store *storage.Store
 	box   *secrets.Box
+	// PlatformAppID is the Meta App ID of the platform's own app
+	// (META_APP_ID), for numbers registered with no other app; "" when not
+	// configured (meta_app_id.go).
+	PlatformAppID string
 }
 
 // NewService returns the number service.

@@ -34,7 +34,10 @@ func New(store *storage.Store, numbers *number.Service, logger *slog.Logger, bas
 		WebhookURL: base + "/webhooks/whatsapp/sandbox",
 		BaseURL:    base + "/sandbox/graph",
 		APIVersion: apiVersion,
-		Logger:     logger.With("component", "sandbox"),
+		// Template header samples of sandbox numbers are uploaded to the
+		// sandbox's app (number.MetaAppID).
+		AppID:  number.SandboxMetaAppID,
+		Logger: logger.With("component", "sandbox"),
 		// Customers and agents of a demo are not a load test.
 		Throughput: -1,
 		PairRate:   -1,
