@@ -28,6 +28,7 @@ import (
 	"switchboard/internal/realtime"
 	"switchboard/internal/routing"
 	"switchboard/internal/storage"
+	"switchboard/internal/template"
 	"switchboard/internal/tenant"
 	"switchboard/internal/ui"
 	"switchboard/web"
@@ -120,8 +121,8 @@ func language(cookies httpx.Cookies) func(http.Handler) http.Handler {
 }
 
 // limitBody caps request bodies so a huge form cannot exhaust memory. The
-// simulator's attachments and the files agents attach are the places a page
-// takes files.
+// simulator's attachments, the files agents attach, contacts' CSV files and
+// templates' header samples are the places a page takes files.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(maxFormBytes)
@@ -133,6 +134,9 @@ func limitBody(next http.Handler) http.Handler {
 		}
 		if strings.HasPrefix(r.URL.Path, "/agent/conversations/") && strings.HasSuffix(r.URL.Path, "/media") {
 			limit = outbound.MaxUpload + 1<<20
+		}
+		if strings.HasPrefix(r.URL.Path, "/admin/templates") {
+			limit = template.MaxSample + 1<<20 // a media header's sample file
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
