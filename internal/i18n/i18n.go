@@ -113,7 +113,7 @@ type entry = struct{ en, it string }
 // surface keeps its words next to each other.
 var catalogs = []map[string]entry{messages, consoleMessages, mediaMessages, templateMessages, deskMessages, contactMessages,
 	teamMessages, numberMessages, contactsAdminMessages, healthMessages, phoneMessages,
-	operatorMessages, onboardingMessages, templateEditorMessages, softbotMessages, contactsImportMessages}
+	operatorMessages, onboardingMessages, templateEditorMessages, softbotMessages, contactsImportMessages, reviewMessages}
 
 func lookup(key string) (entry, bool) {
 	for _, c := range catalogs {

@@ -175,6 +175,11 @@ func TestBrowserBuildAndTryMenuBot(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t)
 	_, sales := salesDesk(t, app)
+	// The collect step below saves into a field the tenant defined.
+	if _, err := app.DB.Store.DefineContactField(context.Background(), app.F.A.ID, storage.Actor{Email: "test"},
+		storage.ContactField{Key: "email", Label: "E-mail", Kind: storage.FieldKindText}); err != nil {
+		t.Fatal(err)
+	}
 	b := newBotBrowser(t, app)
 	b.do("create a bot",
 		chromedp.Click(chromedp.CSS(`[data-testid=nav-bots]`)),

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -162,15 +163,32 @@ func (t InboundTx) AddContactTags(ctx context.Context, tenantID, contactID strin
 }
 
 // SetContactValue stores a value a bot collected: "name" is the contact's
-// name, anything else a custom field.
+// name, anything else one of the tenant's custom fields, checked against
+// its kind as the contact panel checks it (a number stored as a number, a
+// choice only among its choices). A value that does not fit, or a field
+// deleted since the bot was published, is not stored: the customer's
+// answer stays in the conversation for a person to read.
 func (t InboundTx) SetContactValue(ctx context.Context, tenantID, contactID, field, value string) error {
-	var err error
 	if field == "name" {
-		_, err = t.tx.Exec(ctx, `UPDATE contacts SET name = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, tenantID, contactID, value)
-	} else {
-		_, err = t.tx.Exec(ctx, `UPDATE contacts SET fields = fields || jsonb_build_object($3::text, $4::text), updated_at = now()
-			WHERE tenant_id = $1 AND id = $2`, tenantID, contactID, field, value)
+		_, err := t.tx.Exec(ctx, `UPDATE contacts SET name = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, tenantID, contactID, value)
+		return err
 	}
+	f, err := contactField(ctx, t.tx, tenantID, field)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	v, err := NormalizeFieldValue(f, value)
+	if err != nil || v == nil {
+		return nil
+	}
+	js, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(ctx, `UPDATE contacts SET fields = jsonb_set(fields, ARRAY[$3::text], $4::jsonb), updated_at = now()
+		WHERE tenant_id = $1 AND id = $2`, tenantID, contactID, field, string(js))
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -272,9 +273,37 @@ func (s *Store) ValidateBotMenu(ctx context.Context, tenantID string, m softbot.
 			return err
 		}
 		ps = m.Validate(func(id string) bool { return known[id] })
-		return nil
+		more, err := collectFieldProblems(ctx, tx, tenantID, m, ps)
+		ps = append(ps, more...)
+		return err
 	})
 	return ps, err
+}
+
+// collectFieldProblems refuses a collect step saving into a key that is
+// neither the contact's name nor one of the tenant's contact fields: the
+// customer's answer would be stored outside every definition, where no
+// page shows it and no kind checks it. (A key badly written is already
+// Validate's problem.)
+func collectFieldProblems(ctx context.Context, tx pgx.Tx, tenantID string, m softbot.Menu, found []softbot.Problem) ([]softbot.Problem, error) {
+	defs, err := listContactFields(ctx, tx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{"name": true}
+	for _, d := range defs {
+		known[d.Key] = true
+	}
+	var out []softbot.Problem
+	for _, s := range m.Steps {
+		if s.Kind != softbot.KindCollect || known[s.Field] || slices.ContainsFunc(found, func(p softbot.Problem) bool {
+			return p.Step == s.ID && p.Key == "bot.err.field"
+		}) {
+			continue
+		}
+		out = append(out, softbot.Problem{Step: s.ID, Key: "bot.err.field_unknown", Args: []any{s.Field}})
+	}
+	return out, nil
 }
 
 // PublishBot saves the draft and, when it passes Validate, writes it as
@@ -299,7 +328,12 @@ func (s *Store) PublishBot(ctx context.Context, tenantID string, actor Actor, id
 		if err != nil {
 			return err
 		}
-		if problems = draft.Validate(func(id string) bool { return known[id] }); len(problems) > 0 {
+		problems = draft.Validate(func(id string) bool { return known[id] })
+		more, err := collectFieldProblems(ctx, tx, tenantID, draft, problems)
+		if err != nil {
+			return err
+		}
+		if problems = append(problems, more...); len(problems) > 0 {
 			return nil
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO bot_versions (tenant_id, bot_id, version, definition, published_by)

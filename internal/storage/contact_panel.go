@@ -397,9 +397,7 @@ func (s *Store) RemoveContactTag(ctx context.Context, tenantID string, actor Act
 func (s *Store) SetContactField(ctx context.Context, tenantID string, actor Actor, contactID, key, raw string) (bool, error) {
 	var changed bool
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		var f ContactField
-		err := tx.QueryRow(ctx, `SELECT id, key, label, kind, choices, position FROM contact_fields WHERE tenant_id = $1 AND key = $2`,
-			tenantID, key).Scan(&f.ID, &f.Key, &f.Label, &f.Kind, &f.Choices, &f.Position)
+		f, err := contactField(ctx, tx, tenantID, key)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fieldError(key, "agent.contact.field_unknown")
 		} else if err != nil {
@@ -439,6 +437,15 @@ func (s *Store) SetContactField(ctx context.Context, tenantID string, actor Acto
 		return audit(ctx, tx, tenantID, actor, "contact.field_set", who, map[string]any{"field": key, "before": before, "after": v})
 	})
 	return changed, err
+}
+
+// contactField reads one of the tenant's field definitions; pgx.ErrNoRows
+// when the key is not defined.
+func contactField(ctx context.Context, tx pgx.Tx, tenantID, key string) (ContactField, error) {
+	var f ContactField
+	err := tx.QueryRow(ctx, `SELECT id, key, label, kind, choices, position FROM contact_fields WHERE tenant_id = $1 AND key = $2`,
+		tenantID, key).Scan(&f.ID, &f.Key, &f.Label, &f.Kind, &f.Choices, &f.Position)
+	return f, err
 }
 
 // actorNameOf resolves a consent actor column (an e-mail for people) to the
