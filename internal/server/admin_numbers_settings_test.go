@@ -349,7 +349,8 @@ func TestBrowserAdminNumberAndSettings(t *testing.T) {
 // same priority: up and down mean an order, so the links are renumbered 10
 // apart in the new order, in one change (one audit entry with the order
 // before and after); moving past the end changes nothing, and neither does
-// a direction the arrows do not send; removing a link is heard by the store.
+// a direction the arrows do not send or tenant B's administrator; removing
+// a link is heard by the store.
 func TestAdminNumberReorderBreaksTies(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t)
@@ -395,8 +396,14 @@ func TestAdminNumberReorderBreaksTies(t *testing.T) {
 	if r := b.Post(page+"/skillsets/"+support+"/move", url.Values{"dir": {"sideways"}}); r.Status != http.StatusNotFound {
 		t.Fatalf("move sideways: %d", r.Status)
 	}
+	other := app.Client(t)
+	other.MustLogin(app.F.B.Admin.Email, storagetest.Password)
+	other.Get("/admin/numbers")
+	if r := other.Post(page+"/skillsets/"+sales+"/move", url.Values{"dir": {"up"}}); r.Status != http.StatusNotFound {
+		t.Fatalf("tenant B moving A's link: %d", r.Status)
+	}
 	if got := linkPriorities(t, app, n.ID); got["Support"] != 20 || got["Sales"] != 10 || len(reorders()) != 1 {
-		t.Fatalf("moving the last one down changed: %v", got)
+		t.Fatalf("moving the last one down, sideways or from another tenant changed: %v", got)
 	}
 	b.Get(page)
 	if r := b.Post(page+"/skillsets/"+support+"/unlink", url.Values{}); r.Status != http.StatusSeeOther {
