@@ -164,6 +164,10 @@ func handleTemplateSave(d Deps) http.HandlerFunc {
 			}
 			v.T = &t
 		}
+		if r.MultipartForm != nil {
+			// The sample file, past 8 MB, waits on disk until now.
+			defer func() { _ = r.MultipartForm.RemoveAll() }()
+		}
 		_ = r.ParseForm()
 		v.Form = tplFormOf(r.PostForm)
 		f := v.Form
@@ -173,12 +177,28 @@ func handleTemplateSave(d Deps) http.HandlerFunc {
 			f.Values["name"], f.Values["language"] = v.T.Name, v.T.Language
 		}
 		draft, rows := tplDraftOf(f)
-		tplFail(f, template.Check(draft), rows)
+		sample, problem := readTemplateSample(r, draft.HeaderKind)
+		if sample != nil {
+			defer func() { _ = sample.file.Close() }()
+		}
+		tplFail(f, tplSampleProblems(template.Check(draft), sample != nil || problem != ""), rows)
+		if problem != "" {
+			f.Fail("header_sample", problem)
+		}
 		if !domain.ValidID(f.Values["number_id"]) {
 			f.Fail("number_id", "admin.tpl.err.number")
 		}
 		if !v.Editable() {
 			f.Error = "admin.tpl.locked"
+		}
+		if f.OK() && sample != nil {
+			// Last, so a form refused for anything else uploads nothing.
+			handle, err := d.uploadTemplateSample(r.Context(), p.TenantID, f, sample)
+			if err != nil {
+				d.Unavailable(w, r, "upload template sample", err)
+				return
+			}
+			draft.HeaderHandle, f.Values["header_handle"] = handle, handle
 		}
 		if !f.OK() {
 			d.renderTemplateEditor(w, r, http.StatusUnprocessableEntity, v)

@@ -97,4 +97,7 @@ var tplLiveKeys = []string{
 	"admin.tpl.err.label_long", "admin.tpl.err.code_long", "admin.tpl.err.url_var",
 	"admin.tpl.example_for", "admin.tpl.preview_copy", "admin.tpl.preview_media", "admin.tpl.preview_auth",
 	"admin.tpl.preview_auth_note", "admin.tpl.preview_expiry", "admin.tpl.preview_see_all",
+	"admin.tpl.err.sample_type_image", "admin.tpl.err.sample_type_video", "admin.tpl.err.sample_type_document",
+	"admin.tpl.err.sample_big_image", "admin.tpl.err.sample_big_video", "admin.tpl.err.sample_big_document",
+	"admin.tpl.preview_sample",
 }

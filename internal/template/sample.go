@@ -13,17 +13,18 @@ const (
 	MaxSample = MaxSampleDocument
 )
 
-// sampleRule is what a header kind takes as its sample.
-func sampleRule(kind string) (types []string, max int64) {
+// sampleRule is what a header kind takes as its sample, and the message
+// keys of a wrong type and of a file too large.
+func sampleRule(kind string) (types []string, max int64, wrongType, tooBig string) {
 	switch kind {
 	case HeaderImage:
-		return []string{"image/jpeg", "image/png"}, MaxSampleImage
+		return []string{"image/jpeg", "image/png"}, MaxSampleImage, "admin.tpl.err.sample_type_image", "admin.tpl.err.sample_big_image"
 	case HeaderVideo:
-		return []string{"video/mp4"}, MaxSampleVideo
+		return []string{"video/mp4"}, MaxSampleVideo, "admin.tpl.err.sample_type_video", "admin.tpl.err.sample_big_video"
 	case HeaderDocument:
-		return []string{"application/pdf"}, MaxSampleDocument
+		return []string{"application/pdf"}, MaxSampleDocument, "admin.tpl.err.sample_type_document", "admin.tpl.err.sample_big_document"
 	}
-	return nil, 0
+	return nil, 0, "", ""
 }
 
 // SampleType checks a header's sample file by its first bytes (at least
@@ -32,7 +33,7 @@ func sampleRule(kind string) (types []string, max int64) {
 // browser declared: Meta reviews what the file is. Otherwise it returns the
 // message key of what is wrong.
 func SampleType(kind string, head []byte, size int64) (mimeType, problem string) {
-	types, max := sampleRule(kind)
+	types, max, wrongType, tooBig := sampleRule(kind)
 	switch {
 	case types == nil:
 		return "", "admin.tpl.err.header_kind"
@@ -46,19 +47,9 @@ func SampleType(kind string, head []byte, size int64) (mimeType, problem string)
 	}
 	switch {
 	case !ok:
-		return "", "admin.tpl.err.sample_type_" + lowerKind(kind)
+		return "", wrongType
 	case size > max:
-		return "", "admin.tpl.err.sample_big_" + lowerKind(kind)
+		return "", tooBig
 	}
 	return sniffed, ""
-}
-
-func lowerKind(kind string) string {
-	switch kind {
-	case HeaderImage:
-		return "image"
-	case HeaderVideo:
-		return "video"
-	}
-	return "document"
 }

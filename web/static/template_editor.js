@@ -143,6 +143,28 @@ function counters() {
   });
 }
 
+// The media header's sample file: what each kind takes (the server judges
+// the bytes again; the browser's type is enough to warn early).
+const sampleInput = () => field("header_sample");
+const sampleKinds = {
+  IMAGE: { types: ["image/jpeg", "image/png"], key: "image" },
+  VIDEO: { types: ["video/mp4"], key: "video" },
+  DOCUMENT: { types: ["application/pdf"], key: "document" },
+};
+function sampleFile() {
+  const input = sampleInput();
+  return input && input.files && input.files.length > 0 ? input.files[0] : null;
+}
+function sampleProblem() {
+  const rule = sampleKinds[headerKind()];
+  const file = sampleFile();
+  if (!rule || !file) return "";
+  if (!rule.types.includes(file.type)) return "admin.tpl.err.sample_type_" + rule.key;
+  const max = Number(sampleInput().dataset["max" + rule.key[0].toUpperCase() + rule.key.slice(1)]);
+  if (file.size > max) return "admin.tpl.err.sample_big_" + rule.key;
+  return "";
+}
+
 // check repeats the server's rules that can be judged as one types.
 function check() {
   const problems = {}; // field → message key
@@ -153,6 +175,8 @@ function check() {
   const name = value("name");
   if (name && !/^[a-z0-9_]+$/.test(name)) put("name", "admin.tpl.err.name_chars");
   if (category() !== "AUTHENTICATION") {
+    const sp = sampleProblem();
+    if (sp) put("header_sample", sp);
     if (headerKind() === "TEXT") {
       const h = value("header_text");
       if (runes(h) > 60) put("header_text", "admin.tpl.err.header_long");
@@ -231,6 +255,7 @@ function render() {
       const label = field("header_kind").selectedOptions[0].textContent;
       header.textContent = msg("admin.tpl.preview_media", label);
       header.classList.add("wa-media");
+      showSample(header, kind);
     } else {
       header.textContent = "";
     }
@@ -252,8 +277,37 @@ function render() {
     li.textContent = msg("admin.tpl.preview_see_all");
     list.append(li);
   }
-  header.hidden = header.textContent === "";
+  header.hidden = header.textContent === "" && !header.querySelector("img");
   footer.hidden = footer.textContent === "";
+}
+
+// showSample puts the chosen sample in the preview's header: an image as
+// itself (a local object URL: nothing leaves the browser before saving),
+// anything else by its name.
+let sampleURL = "";
+let sampleOf = null;
+function showSample(header, kind) {
+  const file = sampleFile();
+  if (!file || sampleProblem()) return;
+  if (kind === "IMAGE") {
+    if (sampleOf !== file) {
+      if (sampleURL) URL.revokeObjectURL(sampleURL);
+      sampleURL = URL.createObjectURL(file);
+      sampleOf = file;
+    }
+    const img = document.createElement("img");
+    img.src = sampleURL;
+    img.alt = msg("admin.tpl.preview_sample", file.name);
+    img.className = "wa-sample";
+    img.dataset.testid = "preview-sample";
+    header.replaceChildren(img);
+    return;
+  }
+  const name = document.createElement("span");
+  name.className = "wa-sample-name";
+  name.dataset.testid = "preview-sample";
+  name.textContent = msg("admin.tpl.preview_sample", file.name);
+  header.append(document.createElement("br"), name);
 }
 
 function sections() {
@@ -263,6 +317,8 @@ function sections() {
   const kind = headerKind();
   form.querySelector('[data-header="TEXT"]').hidden = kind !== "TEXT";
   form.querySelector('[data-header="MEDIA"]').hidden = !(kind === "IMAGE" || kind === "VIDEO" || kind === "DOCUMENT");
+  const rule = sampleKinds[kind];
+  if (rule && sampleInput()) sampleInput().accept = rule.types.join(",");
 }
 
 function update() {
