@@ -35,7 +35,9 @@ import (
 //   - Bruno's priority in Sales goes down to 0. Customer 3: Anna, by step 4.
 func TestBrowserConfigurationToRouting(t *testing.T) {
 	t.Parallel()
-	app := servertest.New(t, servertest.Options{RunWorkers: true, RoutingSweep: 100 * time.Millisecond})
+	// The agents are made available without a console to keep their
+	// presence alive: it lasts the whole test on a slow machine too.
+	app := servertest.New(t, servertest.Options{RunWorkers: true, RoutingSweep: 100 * time.Millisecond, PresenceTTL: 10 * time.Minute})
 	bg, st, tenantID, anna := context.Background(), app.DB.Store, app.F.A.ID, app.F.A.Agent
 	const brunoEmail, brunoName = "bruno@alpha.test", "Bruno Verdi"
 
