@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -67,6 +68,14 @@ func handleContactsImportCheck(d Deps) http.HandlerFunc {
 			return
 		}
 		defer file.Close()
+		if header.Size > storage.MaxImportBytes {
+			// Known from the parsed form: refused before reading a row (the
+			// store's reader stops at the limit too, for bodies of unknown size).
+			v := importView{ImportCheck: storage.ImportCheck{FileIssues: []storage.ImportIssue{
+				{Key: "admin.contacts.import_too_large", Arg: strconv.Itoa(storage.MaxImportBytes >> 20)}}}}
+			d.renderImport(w, r, http.StatusUnprocessableEntity, v)
+			return
+		}
 		c, err := d.Store.StageContactImport(r.Context(), p.TenantID, p.Actor(httpx.ClientIP(r)), header.Filename, file)
 		switch {
 		case errors.Is(err, storage.ErrImportInvalid):
