@@ -36,3 +36,28 @@ func TestSoftbotLongClosureQueuesAtOnce(t *testing.T) {
 		return c.Status == "assigned" && c.AssignedAgentID == w.app.F.A.Agent.ID
 	})
 }
+
+// TestSoftbotDeletedBotHandsOff: the administrator gives the number another
+// setup and deletes the bot while a customer is inside its menu (the run
+// then names no bot). The customer's next message hands the conversation
+// to a person; it does not fail the webhook event, which Meta's retries
+// would fail again for days.
+func TestSoftbotDeletedBotHandsOff(t *testing.T) {
+	t.Parallel()
+	w := newBotWorld(t)
+	w.available(w.app.F.A.Agent.ID)
+	w.publish(w.mainMenu())
+	const customer = "393331112299"
+	w.sends(customer, fakemeta.InboundMessage{ProfileName: "Maria", Text: "Buongiorno"})
+	w.receives(customer, 1)
+	w.conversation(customer, "held by the bot", func(c domain.Conversation) bool { return c.Status == "bot" })
+	w.automation(`bot_id = NULL`)
+	w.exec(`DELETE FROM bots WHERE tenant_id = $1`, w.tenantID)
+	w.sends(customer, fakemeta.InboundMessage{Text: "Billing"})
+	w.conversation(customer, "handed to a person", func(c domain.Conversation) bool {
+		return c.Status == "assigned" && c.AssignedAgentID == w.app.F.A.Agent.ID
+	})
+	if outcome, _, reason := w.run(customer); outcome != "handed_off" || reason != "lost" {
+		t.Fatalf("the run ended %q (%q)", outcome, reason)
+	}
+}

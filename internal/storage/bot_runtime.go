@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/domain"
 )
 
 // What the softbots read and write while a customer's message is applied
@@ -60,8 +62,13 @@ func (t InboundTx) BotSetup(ctx context.Context, tenantID, numberID string) (Bot
 
 // BotVersionMenu returns a bot version's definition (a run keeps the
 // version it started with while the administrator publishes the next).
+// A run whose bot was deleted names none ("", the column set to NULL):
+// ErrNotFound, as for any bot that is gone, not a uuid Postgres refuses.
 func (t InboundTx) BotVersionMenu(ctx context.Context, tenantID, botID string, version int) (json.RawMessage, error) {
 	var def json.RawMessage
+	if !domain.ValidID(botID) {
+		return nil, ErrNotFound
+	}
 	err := t.tx.QueryRow(ctx, `SELECT definition FROM bot_versions WHERE tenant_id = $1 AND bot_id = $2 AND version = $3`,
 		tenantID, botID, version).Scan(&def)
 	return def, notFound(err)
