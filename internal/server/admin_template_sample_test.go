@@ -1,0 +1,170 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"switchboard/internal/server/browsertest"
+	"switchboard/internal/server/servertest"
+	"switchboard/internal/storage/storagetest"
+)
+
+// samplePNG is a small real picture, so the preview can draw it.
+func samplePNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 40, 24))
+	for x := range 40 {
+		for y := range 24 {
+			img.Set(x, y, color.RGBA{R: uint8(x * 6), G: 120, B: uint8(y * 10), A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestBrowserTemplateImageSample is a media header's main flow in Chromium:
+// the administrator writes an IMAGE-header template and chooses a PDF as its
+// sample (refused as typed, and by the server on save with the form kept),
+// then a PNG, which the preview shows; saving uploads it to the sandbox's
+// fake of Meta through Meta's Resumable Upload API and keeps the handle; the
+// template is submitted, the operator forwards it, the sandbox approves it,
+// and the file Meta reviewed is the one chosen.
+func TestBrowserTemplateImageSample(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, servertest.Options{RunWorkers: true})
+	templateNumber(t, app, 5)
+	dir := t.TempDir()
+	picture := samplePNG(t)
+	pngPath, pdfPath := filepath.Join(dir, "parcel.png"), filepath.Join(dir, "leaflet.pdf")
+	if err := os.WriteFile(pngPath, picture, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pdfPath, []byte("%PDF-1.4\n% a leaflet\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t)
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(wctx, steps...); err != nil {
+			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
+		}
+	}
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("browser: %s: %v", js, err)
+		}
+		return v
+	}
+	signIn := func(email, landing string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(app.URL+"/login"),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
+			chromedp.SendKeys(chromedp.CSS(`#f-email`), email),
+			chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
+			chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(landing)))
+	}
+	signOut := chromedp.Steps(chromedp.Click(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)))
+
+	do("write an image-header template",
+		signIn(app.F.A.Admin.Email, `[data-testid=admin-home]`),
+		chromedp.Navigate(app.URL+"/admin/templates/new"),
+		chromedp.WaitVisible(chromedp.CSS(`#tpl-form[data-ready="1"]`)),
+		setField(`#f-use_case`, "shipping_update"),
+		setField(`#f-name`, "parcel_photo"),
+		setField(`#f-language`, "en_US"),
+		setField(`#f-header_kind`, "IMAGE"),
+		setField(`#f-body`, "Your parcel {{1}} is on its way."),
+		chromedp.WaitVisible(chromedp.CSS(`#f-body_example_1`)),
+		setField(`#f-body_example_1`, "A-1001"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=template-sample]`)))
+	if got := eval(`document.querySelector("#f-header_sample").accept`); got != "image/jpeg,image/png" {
+		t.Fatalf("accept for an image header: %q", got)
+	}
+	do("a PDF is refused as it is chosen",
+		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=template-sample]`), []string{pdfPath}),
+		chromedp.WaitVisible(chromedp.CSS(`[data-live-error=header_sample]:not([hidden])`)))
+	if got := eval(`document.querySelector("[data-live-error=header_sample]").textContent`); !strings.Contains(got, "JPEG or PNG") {
+		t.Fatalf("live error for a PDF: %q", got)
+	}
+	do("and by the server on save, the form kept",
+		chromedp.Click(chromedp.CSS(`[data-testid=template-save]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=error-header_sample]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#tpl-form[data-ready="1"]`)))
+	if got := eval(`document.querySelector("[data-testid=error-header_sample]").textContent`); !strings.Contains(got, "JPEG or PNG") {
+		t.Fatalf("server error for a PDF: %q", got)
+	}
+	if got := eval(`[document.querySelector("#f-header_kind").value, document.querySelector("#f-name").value, document.querySelector("#f-body").value, document.querySelector("#f-body_example_1").value].join("|")`); got != "IMAGE|parcel_photo|Your parcel {{1}} is on its way.|A-1001" {
+		t.Fatalf("kept after the refusal: %q", got)
+	}
+	do("a PNG shows in the preview",
+		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=template-sample]`), []string{pngPath}),
+		chromedp.WaitVisible(chromedp.CSS(`img[data-testid=preview-sample]`)))
+	if got := eval(`document.querySelector("img[data-testid=preview-sample]").src.slice(0, 5) + "|" + document.querySelector("[data-live-error=header_sample]").hidden`); got != "blob:|true" {
+		t.Fatalf("preview of the sample: %q", got)
+	}
+	if got := eval(`String(document.querySelector("img[data-testid=preview-sample]").naturalWidth)`); got != "40" {
+		t.Errorf("the preview's picture is %s pixels wide", got)
+	}
+	do("save: the sample goes to Meta, its handle stays",
+		chromedp.Click(chromedp.CSS(`[data-testid=template-save]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=template-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=sample-on-file]`)))
+	handle := eval(`document.querySelector("#f-header_handle").value`)
+	if !strings.HasPrefix(handle, "4::") {
+		t.Fatalf("handle kept: %q", handle)
+	}
+	data, fileType, name, err := app.Sandbox.Fake.SampleFile(handle)
+	if err != nil || !bytes.Equal(data, picture) || fileType != "image/png" || name != "parcel.png" {
+		t.Fatalf("Meta has %d bytes, %q %q, %v", len(data), fileType, name, err)
+	}
+	do("submit",
+		chromedp.Click(chromedp.CSS(`[data-testid=template-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=template-state].tpl-submitted`)))
+
+	do("the operator forwards it to the sandbox",
+		signOut,
+		signIn(app.F.Operator.Email, `[data-testid=nav-templates]`),
+		chromedp.Click(chromedp.CSS(`[data-testid=nav-templates]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=queue-row][data-name=parcel_photo]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=queue-row][data-name=parcel_photo] [data-testid=forward]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=queue-empty]`)))
+
+	do("the administrator's list", signOut, signIn(app.F.A.Admin.Email, `[data-testid=admin-home]`))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		do("reload the list", chromedp.Navigate(app.URL+"/admin/templates"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=template-list]`)))
+		states := eval(`Array.from(document.querySelectorAll("[data-testid=template-row]")).map(r => r.dataset.name + "=" + r.dataset.state).join(",")`)
+		if states == "parcel_photo=approved" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("states after forwarding: %s\nserver log:\n%s", states, logTail(app.Logs.String()))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	ts, err := app.DB.Store.ListTemplates(context.Background(), app.F.A.ID, mustNumber(t, app).WABAID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 1 || ts[0].Status != "APPROVED" || !strings.Contains(string(ts[0].Components), handle) {
+		t.Fatalf("catalog: %+v", ts)
+	}
+}
