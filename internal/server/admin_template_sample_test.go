@@ -6,6 +6,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,8 +16,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"switchboard/internal/number"
 	"switchboard/internal/server/browsertest"
 	"switchboard/internal/server/servertest"
+	"switchboard/internal/storage"
 	"switchboard/internal/storage/storagetest"
 )
 
@@ -166,5 +170,94 @@ func TestBrowserTemplateImageSample(t *testing.T) {
 	}
 	if len(ts) != 1 || ts[0].Status != "APPROVED" || !strings.Contains(string(ts[0].Components), handle) {
 		t.Fatalf("catalog: %+v", ts)
+	}
+}
+
+// TestTemplateSampleRefusals: over HTTP, a sample too large for its header,
+// one of the wrong kind, and a media header with neither file nor handle
+// are refused beside the file with the form kept and nothing stored or
+// uploaded; a live number whose Meta app has no App ID cannot upload (and
+// says so); a handle pasted by hand that Meta never issued goes back to the
+// administrator with Meta's words when forwarded.
+func TestTemplateSampleRefusals(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t)
+	n := templateNumber(t, app, 10)
+	bg, actor := context.Background(), storage.Actor{Email: "test"}
+	plan, err := app.DB.Store.PlanByName(bg, "Starter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.MaxNumbers = 5
+	if _, err := app.DB.Store.SavePlan(bg, actor, plan); err != nil {
+		t.Fatal(err)
+	}
+	live, err := app.Numbers.Add(bg, actor, number.AddInput{TenantID: app.F.A.ID, PhoneNumberID: "100000000007777",
+		DisplayPhone: "+39 02 1234 7777", WABAID: "200000000007777", AccessToken: "EAAlive-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := app.Client(t)
+	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	admin.Get("/admin/templates/new")
+	form := func(numberID, kind string) url.Values {
+		v := templateValues(numberID, "with_media")
+		v.Set("header_kind", kind)
+		return v
+	}
+	pngHead := samplePNG(t)
+	cases := []struct {
+		what, kind, filename, contentType string
+		data                              []byte
+		want                              string
+	}{
+		{"image over 5 MB", "IMAGE", "big.png", "image/png", append(append([]byte{}, pngHead...), make([]byte, 5<<20)...), "at most 5 MB"},
+		{"a PNG for a video", "VIDEO", "still.png", "image/png", pngHead, "MP4"},
+		{"a JPEG name on a PDF", "IMAGE", "photo.jpg", "image/jpeg", []byte("%PDF-1.4\n"), "JPEG or PNG"},
+		{"text as a document", "DOCUMENT", "notes.pdf", "application/pdf", []byte("just some words"), "PDF"},
+		{"an empty file", "DOCUMENT", "empty.pdf", "application/pdf", nil, "empty"},
+	}
+	for _, c := range cases {
+		r := admin.PostFile("/admin/templates", form(n.ID, c.kind), "header_sample", c.filename, c.contentType, c.data)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Text("[data-testid=error-header_sample]"), c.want) {
+			t.Errorf("%s: %d %q", c.what, r.Status, r.Text("[data-testid=error-header_sample]"))
+		}
+		if got := r.Doc.Find("#f-body").Text(); got != form(n.ID, c.kind).Get("body") {
+			t.Errorf("%s: body not kept: %q", c.what, got)
+		}
+	}
+	r := admin.Post("/admin/templates", form(n.ID, "IMAGE"))
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Text("[data-testid=error-header_sample]"), "Choose a sample file") {
+		t.Errorf("neither file nor handle: %d %q", r.Status, r.Text("[data-testid=error-header_sample]"))
+	}
+	r = admin.PostFile("/admin/templates", form(live.ID, "IMAGE"), "header_sample", "p.png", "image/png", pngHead)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Text("[data-testid=error-header_sample]"), "no App ID") {
+		t.Errorf("live number without App ID: %d %q", r.Status, r.Text("[data-testid=error-header_sample]"))
+	}
+	if list, _ := app.DB.Store.ListAdminTemplates(bg, app.F.A.ID); len(list) != 0 {
+		t.Fatalf("refused forms stored %d templates", len(list))
+	}
+
+	// A handle pasted by hand, never issued by Meta: saved (it looks like
+	// one), and refused with Meta's words when forwarded.
+	v := form(n.ID, "IMAGE")
+	v.Set("header_handle", "4::aW1hZ2UvcG5n:ARmadeup")
+	r = admin.Post("/admin/templates", v)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("pasted handle: %d %s", r.Status, r.Text("[data-testid=form-error]"))
+	}
+	id := strings.TrimPrefix(r.Location, "/admin/templates/")
+	admin.Get("/admin/templates/" + id)
+	if r := admin.Post("/admin/templates/"+id+"/submit", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d", r.Status)
+	}
+	op := app.Client(t)
+	op.MustLogin(app.F.Operator.Email, storagetest.Password)
+	op.Get("/operator/templates")
+	if r := op.Post("/operator/templates/"+id+"/forward", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("forward: %d", r.Status)
+	}
+	if got := admin.Get("/admin/templates/" + id).Text("[data-testid=template-reason]"); !strings.Contains(got, "Uploaded Media Handle Is Invalid") {
+		t.Errorf("Meta's refusal of a made-up handle: %q", got)
 	}
 }
