@@ -237,7 +237,7 @@ func (a *auditCSV) Row(e domain.AuditEntry) error {
 	if err != nil {
 		return err
 	}
-	return a.cw.Write([]string{e.CreatedAt.UTC().Format(time.RFC3339), e.ActorEmail, e.Action, csvSafe(e.Target), e.IP, string(detail)})
+	return a.cw.Write([]string{e.CreatedAt.UTC().Format(time.RFC3339), e.ActorEmail, e.Action, storage.CSVSafe(e.Target), e.IP, string(detail)})
 }
 
 // Finish writes the header of an empty file and the cap's note, and flushes.
@@ -247,19 +247,6 @@ func (a *auditCSV) Finish() {
 		_ = a.cw.Write([]string{fmt.Sprintf("# capped at %d rows: narrow the filter to export the rest", a.Cap)})
 	}
 	a.cw.Flush()
-}
-
-// csvSafe keeps a spreadsheet from reading a target (which may name
-// something an administrator typed) as a formula; a phone number such as
-// +393331112222 is left as it is, since it is a number to a spreadsheet.
-func csvSafe(s string) string {
-	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return s
-	}
-	if (s[0] == '+' || s[0] == '-') && len(s) > 1 && strings.Trim(s[1:], "0123456789") == "" {
-		return s
-	}
-	return "'" + s
 }
 
 // auditDetailLine is one key of an entry's detail as the page shows it.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"switchboard/internal/domain"
+	"switchboard/internal/storage"
 )
 
 func TestAuditFilterParsing(t *testing.T) {
@@ -62,8 +63,8 @@ func TestAuditDetailAndCSV(t *testing.T) {
 		}
 	}
 	for in, out := range map[string]string{"+393331112222": "+393331112222", "=HYPERLINK(1)": "'=HYPERLINK(1)", "-1+2": "'-1+2", "sales": "sales", "@x": "'@x"} {
-		if got := csvSafe(in); got != out {
-			t.Errorf("csvSafe(%q) = %q, want %q", in, got, out)
+		if got := storage.CSVSafe(in); got != out {
+			t.Errorf("CSVSafe(%q) = %q, want %q", in, got, out)
 		}
 	}
 }

@@ -211,12 +211,37 @@ func ContactCSVColumns(fields []ContactField) []string {
 }
 
 // ContactCSVRecord is one contact as a CSV record of ContactCSVColumns.
+// The name (the customer's WhatsApp profile name) and the fields' values
+// go through CSVSafe: a spreadsheet must not run what a customer typed.
 func ContactCSVRecord(c ContactRow, fields []ContactField) []string {
-	rec := []string{"+" + c.WaID, c.Name, strconv.Itoa(c.Priority), c.Consent, strings.Join(c.Tags, ";")}
+	rec := []string{"+" + c.WaID, CSVSafe(c.Name), strconv.Itoa(c.Priority), c.Consent, strings.Join(c.Tags, ";")}
 	for _, f := range fields {
-		rec = append(rec, formatFieldValue(c.Fields[f.Key]))
+		rec = append(rec, CSVSafe(formatFieldValue(c.Fields[f.Key])))
 	}
 	return rec
+}
+
+// CSVSafe keeps a spreadsheet from reading a cell (which may hold what
+// someone typed) as a formula, with a leading quote; a phone number such
+// as +393331112222, or a negative number, is left as it is, since it is a
+// number to a spreadsheet. The import takes the quote off (csvUnsafe).
+func CSVSafe(s string) string {
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
+	}
+	if (s[0] == '+' || s[0] == '-') && len(s) > 1 && strings.Trim(s[1:], "0123456789") == "" {
+		return s
+	}
+	return "'" + s
+}
+
+// csvUnsafe undoes CSVSafe on a cell read back: an exported file imports
+// back unchanged.
+func csvUnsafe(s string) string {
+	if len(s) > 1 && s[0] == '\'' && CSVSafe(s[1:]) == s {
+		return s[1:]
+	}
+	return s
 }
 
 // --- A person's data ---

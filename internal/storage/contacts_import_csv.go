@@ -328,6 +328,9 @@ func parseImportRow(line int, cols, rec []string, fields map[string]ContactField
 	}
 	for i, col := range cols {
 		v := strings.TrimSpace(rec[i])
+		if col != ColPhone {
+			v = csvUnsafe(v) // a cell our export quoted against formulas
+		}
 		switch col {
 		case ColPhone:
 			row.Phone = v
