@@ -24,7 +24,8 @@ import (
 // answers {"h": "<handle>"}. The file belongs to the Meta app, so appID is
 // the app the token's system user has a role on (the number's app). size
 // must be the exact length of what r yields: Meta checks it against
-// file_length.
+// file_length. If r can seek (a file) and the connection breaks while the
+// bytes go, the upload resumes once from where Meta says it got to.
 func (c *Client) UploadSample(ctx context.Context, token, appID, filename, mimeType string, r io.Reader, size int64) (string, error) {
 	if appID == "" || filename == "" || mimeType == "" || size <= 0 {
 		return "", errors.New("graph: a sample upload needs the app id, a file name, a MIME type and a size")
@@ -41,15 +42,45 @@ func (c *Client) UploadSample(ctx context.Context, token, appID, filename, mimeT
 	if !strings.HasPrefix(session.ID, "upload:") {
 		return "", fmt.Errorf("graph: the upload session's id %q is not Meta's upload:… id", session.ID)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.sessionURL(session.ID), io.LimitReader(r, size))
+	// A reader that can seek is resumed once if the connection breaks
+	// mid-file: Meta keeps what arrived, and says how much (UploadOffset).
+	seeker, canResume := r.(io.Seeker)
+	var start int64
+	if canResume {
+		var err error
+		if start, err = seeker.Seek(0, io.SeekCurrent); err != nil {
+			canResume = false
+		}
+	}
+	h, err := c.sendUpload(ctx, token, session.ID, r, 0, size)
+	// Only a broken transfer resumes: Meta's own refusals (an *Error),
+	// an answer without a handle or a cancelled call do not.
+	var ge *Error
+	if err == nil || !canResume || errors.As(err, &ge) || !Retryable(err) {
+		return h, err
+	}
+	offset, oerr := c.UploadOffset(ctx, token, session.ID)
+	if oerr != nil || offset < 0 || offset >= size {
+		return "", err
+	}
+	if _, serr := seeker.Seek(start+offset, io.SeekStart); serr != nil {
+		return "", err
+	}
+	return c.sendUpload(ctx, token, session.ID, r, offset, size-offset)
+}
+
+// sendUpload sends n bytes of r to an upload session from offset, and
+// returns the handle Meta answers once the file is whole.
+func (c *Client) sendUpload(ctx context.Context, token, sessionID string, r io.Reader, offset, n int64) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.sessionURL(sessionID), io.LimitReader(r, n))
 	if err != nil {
 		return "", err
 	}
-	req.ContentLength = size
+	req.ContentLength = n
 	// Meta's scheme for this call is OAuth, not Bearer, and its header is
 	// spelled file_offset: set as written, not canonicalised (File_offset).
 	req.Header.Set("Authorization", "OAuth "+token)
-	req.Header["file_offset"] = []string{"0"}
+	req.Header["file_offset"] = []string{strconv.FormatInt(offset, 10)}
 	req.Header.Set("Content-Type", "application/octet-stream")
 	req.Header.Set("Accept", "application/json")
 	ans, err := c.do(req)

@@ -2,11 +2,15 @@ package graph
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/internal/whatsapp/fakemeta"
 )
@@ -108,5 +112,56 @@ func TestUploadSampleErrors(t *testing.T) {
 	}
 	if calls != 4 {
 		t.Errorf("%d calls", calls)
+	}
+}
+
+// TestUploadSampleResumes: the connection breaks while the bytes go (the
+// proxy passes Meta half the file, then hangs up on the client); the client
+// asks Meta how far it got and sends the rest from that file_offset, once.
+func TestUploadSampleResumes(t *testing.T) {
+	e := newEnv(t, nil)
+	var cuts int
+	var offsets []string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && strings.Contains(r.URL.Path, "/upload:") {
+			offsets = append(offsets, r.Header.Get("file_offset"))
+			if cuts == 0 {
+				cuts++
+				half := make([]byte, len(jpegBytes)/2)
+				if _, err := io.ReadFull(r.Body, half); err != nil {
+					t.Error(err)
+				}
+				fwd, _ := http.NewRequest("POST", e.srv.URL+r.URL.RequestURI(), bytes.NewReader(half))
+				fwd.Header = r.Header.Clone()
+				if res, err := http.DefaultClient.Do(fwd); err == nil {
+					_ = res.Body.Close()
+				}
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					_ = conn.Close()
+				}
+				return
+			}
+		}
+		e.rec.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	c := &Client{HTTP: &http.Client{Timeout: 5 * time.Second}, BaseURL: proxy.URL, Version: "v23.0"}
+	h, err := c.UploadSample(t.Context(), testToken, fakemeta.DefaultAppID, "a.jpg", "image/jpeg", bytes.NewReader(jpegBytes), int64(len(jpegBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"0", strconv.Itoa(len(jpegBytes) / 2)}; !slices.Equal(offsets, want) {
+		t.Errorf("file_offsets sent %v, want %v", offsets, want)
+	}
+	data, _, _, err := e.fake.SampleFile(h)
+	if err != nil || !bytes.Equal(data, jpegBytes) {
+		t.Errorf("the fake has %d bytes, %v", len(data), err)
+	}
+	// A reader that cannot seek is not resumed: the break is the error.
+	cuts = 0
+	_, err = c.UploadSample(t.Context(), testToken, fakemeta.DefaultAppID, "a.jpg", "image/jpeg", io.MultiReader(bytes.NewReader(jpegBytes)), int64(len(jpegBytes)))
+	if err == nil || !Retryable(err) {
+		t.Errorf("unseekable reader after a break: %v", err)
 	}
 }
