@@ -281,8 +281,8 @@ func (s *Store) DueBots(ctx context.Context, now time.Time, limit int) ([]DueBot
 	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT r.tenant_id, r.conversation_id, r.number_id, c.status, r.ended_at IS NOT NULL, r.wake_at
 			FROM bot_runs r
-			JOIN conversations c ON c.id = r.conversation_id
-			LEFT JOIN number_automation a ON a.number_id = r.number_id
+			JOIN conversations c ON c.tenant_id = r.tenant_id AND c.id = r.conversation_id
+			LEFT JOIN number_automation a ON a.tenant_id = r.tenant_id AND a.number_id = r.number_id
 			WHERE (r.ended_at IS NULL AND (c.status <> 'bot'
 					OR r.updated_at < $1::timestamptz - make_interval(secs => coalesce(a.bot_timeout, 600))))
 				OR (c.status = 'bot' AND r.wake_at IS NOT NULL AND r.wake_at <= $1)
@@ -316,9 +316,9 @@ func (s *Store) BusyWaits(ctx context.Context, now time.Time, limit int) ([]Busy
 	err := s.InPlatform(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT c.tenant_id, c.id, c.number_id, c.contact_id, a.busy_text, t.language
 			FROM conversations c
-			JOIN number_automation a ON a.number_id = c.number_id AND a.busy_enabled AND a.busy_text <> ''
+			JOIN number_automation a ON a.tenant_id = c.tenant_id AND a.number_id = c.number_id AND a.busy_enabled AND a.busy_text <> ''
 			JOIN tenants t ON t.id = c.tenant_id
-			LEFT JOIN bot_runs r ON r.conversation_id = c.id
+			LEFT JOIN bot_runs r ON r.tenant_id = c.tenant_id AND r.conversation_id = c.id
 			WHERE c.status = 'queued' AND c.busy_replied_at IS NULL AND c.window_expires_at > $1
 				AND greatest(coalesce(c.queued_at, c.created_at), coalesce(r.ended_at, c.created_at)) <= $1::timestamptz - make_interval(secs => a.busy_after)
 			ORDER BY c.queued_at LIMIT $2`, now, limit)
@@ -347,7 +347,7 @@ func (t InboundTx) ClaimBusyReply(ctx context.Context, tenantID, conversationID 
 	var prio int
 	var arrived time.Time
 	err = t.tx.QueryRow(ctx, `UPDATE conversations c SET busy_replied_at = now()
-		FROM contacts ct WHERE c.tenant_id = $1 AND c.id = $2 AND ct.id = c.contact_id
+		FROM contacts ct WHERE c.tenant_id = $1 AND c.id = $2 AND ct.tenant_id = $1 AND ct.id = c.contact_id
 			AND c.status = 'queued' AND c.busy_replied_at IS NULL
 		RETURNING c.number_id, ct.priority + c.priority_bump, coalesce(c.queued_at, c.created_at)`, tenantID, conversationID).Scan(&numberID, &prio, &arrived)
 	if err == pgx.ErrNoRows {
@@ -356,7 +356,7 @@ func (t InboundTx) ClaimBusyReply(ctx context.Context, tenantID, conversationID 
 	if err != nil {
 		return false, 0, 0, err
 	}
-	if err = t.tx.QueryRow(ctx, `SELECT count(*) + 1 FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+	if err = t.tx.QueryRow(ctx, `SELECT count(*) + 1 FROM conversations c JOIN contacts ct ON ct.tenant_id = c.tenant_id AND ct.id = c.contact_id
 		WHERE c.tenant_id = $1 AND c.number_id = $2 AND c.status = 'queued' AND c.id <> $3
 			AND (ct.priority + c.priority_bump > $4 OR (ct.priority + c.priority_bump = $4 AND coalesce(c.queued_at, c.created_at) < $5))`,
 		tenantID, numberID, conversationID, prio, arrived).Scan(&position); err != nil {
