@@ -17,7 +17,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"switchboard/internal/number"
-	"switchboard/internal/server/browsertest"
 	"switchboard/internal/server/servertest"
 	"switchboard/internal/storage"
 	"switchboard/internal/storage/storagetest"
@@ -59,33 +58,9 @@ func TestBrowserTemplateImageSample(t *testing.T) {
 	if err := os.WriteFile(pdfPath, []byte("%PDF-1.4\n% a leaflet\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
-	signIn := func(email, landing string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(
-			chromedp.Navigate(app.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
-			chromedp.SendKeys(chromedp.CSS(`#f-email`), email),
-			chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
-			chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(landing)))
-	}
-	signOut := chromedp.Steps(chromedp.Click(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)))
+	do, eval := templateBrowser(t, app)
+	signIn := func(email, landing string) chromedp.Action[chromedp.Void] { return signInAs(app, email, landing) }
+	signOut := signOutSteps()
 
 	do("write an image-header template",
 		signIn(app.F.A.Admin.Email, `[data-testid=admin-home]`),

@@ -61,33 +61,9 @@ func TestBrowserTemplateFromDraftToMeta(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t, servertest.Options{RunWorkers: true})
 	templateNumber(t, app, 2)
-	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
-	signIn := func(email, landing string) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(
-			chromedp.Navigate(app.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
-			chromedp.SendKeys(chromedp.CSS(`#f-email`), email),
-			chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
-			chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(landing)))
-	}
-	signOut := chromedp.Steps(chromedp.Click(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)))
+	do, eval := templateBrowser(t, app)
+	signIn := func(email, landing string) chromedp.Action[chromedp.Void] { return signInAs(app, email, landing) }
+	signOut := signOutSteps()
 
 	do("open the editor",
 		signIn(app.F.A.Admin.Email, `[data-testid=admin-home]`),
@@ -489,4 +465,45 @@ func TestAuthenticationTemplateForwarded(t *testing.T) {
 	if tpl, _ = app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, id); tpl.State() != storage.TemplatePending || tpl.MetaID == "" {
 		t.Fatalf("after forward: state %s, refusal %q", tpl.State(), tpl.ForwardError)
 	}
+}
+
+// templateBrowser opens a Chromium tab for a template test with its two
+// helpers: do runs steps (15 s at most, the server's log on failure), eval
+// reads a string from the page.
+func templateBrowser(t *testing.T, app *servertest.App) (func(string, ...chromedp.Action[chromedp.Void]), func(string) string) {
+	t.Helper()
+	ctx := browsertest.New(t)
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(wctx, steps...); err != nil {
+			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
+		}
+	}
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("browser: %s: %v", js, err)
+		}
+		return v
+	}
+	return do, eval
+}
+
+// signInAs signs a user in through the login page and waits for landing.
+func signInAs(app *servertest.App, email, landing string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(app.URL+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
+		chromedp.SendKeys(chromedp.CSS(`#f-email`), email),
+		chromedp.SendKeys(chromedp.CSS(`#f-password`), storagetest.Password),
+		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(landing)))
+}
+
+// signOutSteps signs out from the shell's menu.
+func signOutSteps() chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Click(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)))
 }
