@@ -78,7 +78,10 @@ func TestLoadgenConsoleLatencyEndToEnd(t *testing.T) {
 		t.Fatalf("%v\n%s", err, app.Logs.String())
 	}
 	l := res.Latency
-	if l == nil || l.Sent != 40 || l.Codes["200"] != l.Sent || l.Errors != 0 || l.Skipped != 0 {
+	// A tick the generator could not keep (a loaded machine) is skipped and
+	// counted, not sent: what is asserted is that every webhook sent is
+	// accepted and its event arrives once, not the pace.
+	if l == nil || l.Sent == 0 || l.Sent+l.Skipped != 40 || l.Codes["200"] != l.Sent || l.Errors != 0 {
 		t.Fatalf("webhooks: %+v", l)
 	}
 	if l.Received != l.Sent || l.NotArrived != 0 || l.EndToEnd.Count != l.Sent || l.SocketsClosed != 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -192,11 +193,19 @@ func TestBrowserAgentContactPanel(t *testing.T) {
 		t.Helper()
 		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
-		s, err := chromedp.Run(wctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
+		// Read in one script run: the live panel may replace the node
+		// between chromedp finding it and reading it.
+		js := `(() => { const n = document.querySelector(` + strconv.Quote(sel) + `); return n ? n.textContent : null; })()`
+		for {
+			s, err := chromedp.Run(wctx, chromedp.Evaluate[*string](js))
+			if err == nil && s != nil {
+				return strings.TrimSpace(*s)
+			}
+			if wctx.Err() != nil {
+				t.Fatalf("text of %s: %v", sel, err)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		return strings.TrimSpace(s)
 	}
 	field := `[data-testid=contact-field][data-key=shoe_size]`
 
