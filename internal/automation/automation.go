@@ -56,6 +56,7 @@ func New(store *storage.Store, logger *slog.Logger) *Engine {
 // Message is the customer's message as the engine sees it.
 type Message struct {
 	ConversationID string
+	Status         string // as the message found it (locked by the processor)
 	ContactID      string
 	WaID           string
 	New            bool // the message opened the conversation
@@ -182,11 +183,7 @@ func (e *Engine) OnMessage(ctx context.Context, tx storage.InboundTx, l *Lookups
 	}
 	t := &turn{e: e, tx: tx, n: n, m: m, setup: setup, now: e.Now(), lang: customerLanguage(m.WaID, setup.TenantLanguage)}
 	late := t.now.Sub(m.At) > MaxAge
-	status, err := tx.ConversationStatus(ctx, n.TenantID, m.ConversationID)
-	if err != nil {
-		return false, err
-	}
-	switch {
+	switch status := m.Status; {
 	case m.New && late:
 		// Redelivered after an outage: a person reads it, nobody answers now.
 		return false, nil
@@ -195,7 +192,7 @@ func (e *Engine) OnMessage(ctx context.Context, tx storage.InboundTx, l *Lookups
 	case status == "bot":
 		err = t.held(ctx, rules, late)
 	case status == "queued" && !late:
-		err = t.waiting(ctx, rules)
+		err = t.answerRule(ctx, rules)
 	default:
 		return false, nil // a person holds it: nothing automatic
 	}
@@ -324,11 +321,8 @@ func (t *turn) held(ctx context.Context, rules *ruleSet, late bool) error {
 	return t.finish(ctx, o)
 }
 
-// waiting answers keyword rules while the conversation waits for an agent.
-func (t *turn) waiting(ctx context.Context, rules *ruleSet) error {
-	return t.answerRule(ctx, rules)
-}
-
+// answerRule answers keyword rules while the conversation waits for opening
+// time or for an agent.
 func (t *turn) answerRule(ctx context.Context, rules *ruleSet) error {
 	rule, ok := rules.compiled.First(t.m.Input.Text, t.lang)
 	if !ok {

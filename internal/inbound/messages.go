@@ -105,7 +105,7 @@ func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n do
 			return false, err
 		}
 	}
-	convID, isNew, err := tx.OpenOrStartConversation(ctx, n.TenantID, n.ID, contactID)
+	convID, status, isNew, err := tx.OpenOrStartConversation(ctx, n.TenantID, n.ID, contactID)
 	if err != nil {
 		return false, err
 	}
@@ -137,7 +137,7 @@ func (p *Processor) applyMessage(ctx context.Context, tx storage.InboundTx, n do
 		}
 	}
 	if p.Automation != nil && !stopped && m.Type != webhook.TypeSystem && m.Reaction == nil {
-		bm := automation.Message{ConversationID: convID, ContactID: contactID, WaID: key.WaID, New: isNew,
+		bm := automation.Message{ConversationID: convID, Status: status, ContactID: contactID, WaID: key.WaID, New: isNew,
 			WAMID: m.ID, At: m.Timestamp, Input: automation.FromWebhook(m)}
 		sent, err := p.Automation.OnMessage(ctx, tx, fx.lookups.bots(), n, bm)
 		if err != nil {

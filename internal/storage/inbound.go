@@ -114,36 +114,36 @@ func (t InboundTx) ChangeContactNumber(ctx context.Context, tenantID, contactID,
 // opening a new one when there is none: queued, with a command that tells
 // the tenant's dispatcher it arrived.
 func (t InboundTx) OpenConversation(ctx context.Context, tenantID, numberID, contactID string) (string, error) {
-	id, _, err := t.OpenOrStartConversation(ctx, tenantID, numberID, contactID)
+	id, _, _, err := t.OpenOrStartConversation(ctx, tenantID, numberID, contactID)
 	return id, err
 }
 
-// OpenOrStartConversation is OpenConversation that also says whether the
-// conversation is new (the softbots greet new ones, and may hold them
-// before the queue).
-func (t InboundTx) OpenOrStartConversation(ctx context.Context, tenantID, numberID, contactID string) (string, bool, error) {
+// OpenOrStartConversation is OpenConversation that also says the
+// conversation's status (as locked) and whether it is new: the softbots greet
+// new ones, may hold them before the queue, and leave alone those a person
+// holds.
+func (t InboundTx) OpenOrStartConversation(ctx context.Context, tenantID, numberID, contactID string) (id, status string, created bool, err error) {
 	for attempt := 0; attempt < 2; attempt++ {
-		var id string
-		err := t.tx.QueryRow(ctx, `SELECT id FROM conversations WHERE tenant_id = $1 AND number_id = $2 AND contact_id = $3
-			AND status <> 'closed' FOR UPDATE`, tenantID, numberID, contactID).Scan(&id)
+		err = t.tx.QueryRow(ctx, `SELECT id, status FROM conversations WHERE tenant_id = $1 AND number_id = $2 AND contact_id = $3
+			AND status <> 'closed' FOR UPDATE`, tenantID, numberID, contactID).Scan(&id, &status)
 		if err == nil {
-			return id, false, nil
+			return id, status, false, nil
 		}
 		if err != pgx.ErrNoRows {
-			return "", false, err
+			return "", "", false, err
 		}
 		err = t.tx.QueryRow(ctx, `INSERT INTO conversations (tenant_id, number_id, contact_id, status, queued_at)
 			VALUES ($1, $2, $3, 'queued', now()) ON CONFLICT DO NOTHING RETURNING id`, tenantID, numberID, contactID).Scan(&id)
 		if err == nil {
 			// The router hears of it when this transaction commits.
 			_, err = enqueueRouting(ctx, t.tx, tenantID, RoutingCommand{Kind: CmdArrive, ConversationID: id})
-			return id, err == nil, err
+			return id, "queued", err == nil, err
 		}
 		if err != pgx.ErrNoRows {
-			return "", false, err
+			return "", "", false, err
 		}
 	}
-	return "", false, ErrConflict
+	return "", "", false, ErrConflict
 }
 
 // TouchConversation records a message's time; a customer's message also
