@@ -62,6 +62,7 @@ func ruleForm(k storage.KeywordRule) *ui.Form {
 	if k.Active {
 		f.Values["active"] = "on"
 	}
+	ruleFileShown(f, k.Reply.Media)
 	return f
 }
 
@@ -69,7 +70,7 @@ func ruleForm(k storage.KeywordRule) *ui.Form {
 func readRuleForm(r *http.Request) (*ui.Form, storage.KeywordRule, error) {
 	f := ui.NewForm()
 	for _, k := range []string{"name", "number_id", "match", "pattern", "language", "reply", "button_1", "button_2", "button_3",
-		"set_tags", "set_priority", "set_skillset", "handoff", "active"} {
+		"set_tags", "set_priority", "set_skillset", "handoff", "active", "remove_media"} {
 		f.Values[k] = r.PostFormValue(k)
 	}
 	k := storage.KeywordRule{Name: f.Values["name"], NumberID: f.Values["number_id"], Match: f.Values["match"], Pattern: f.Values["pattern"],
@@ -170,27 +171,53 @@ func (d Deps) rulesDone(w http.ResponseWriter, r *http.Request, err error, v rul
 
 func handleRuleCreate(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, _ := auth.FromContext(r.Context())
+		ctx := r.Context()
+		p, _ := auth.FromContext(ctx)
 		f, k, err := readRuleForm(r)
+		var file *domain.Media
 		if err == nil {
-			_, err = d.Store.CreateKeywordRule(r.Context(), p.TenantID, actor(r), k)
+			file, err = d.storeRuleFile(ctx, r, &k)
+		}
+		if err == nil {
+			_, err = d.Store.CreateKeywordRule(ctx, p.TenantID, actor(r), k)
+		}
+		if err != nil {
+			d.discardRuleFile(ctx, file)
 		}
 		d.rulesDone(w, r, err, rulesView{Form: f}, "rules.created")
 	}
 }
 
+// handleRuleUpdate saves a rule's form. Its file stays unless a new one is
+// chosen or "remove the file" is ticked; the file it no longer answers
+// with is deleted once nothing else uses it.
 func handleRuleUpdate(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, _ := auth.FromContext(r.Context())
+		ctx := r.Context()
+		p, _ := auth.FromContext(ctx)
 		id := chi.URLParam(r, "id")
-		if _, err := d.Store.KeywordRuleByID(r.Context(), p.TenantID, id); err != nil {
+		before, err := d.Store.KeywordRuleByID(ctx, p.TenantID, id)
+		if err != nil {
 			d.rulesDone(w, r, err, rulesView{}, "")
 			return
 		}
 		f, k, err := readRuleForm(r)
 		k.ID = id
+		ruleFileShown(f, before.Reply.Media)
+		if f.Get("remove_media") == "" {
+			k.Reply.Media = before.Reply.Media
+		}
+		var file *domain.Media
 		if err == nil {
-			err = d.Store.UpdateKeywordRule(r.Context(), p.TenantID, actor(r), k)
+			file, err = d.storeRuleFile(ctx, r, &k)
+		}
+		if err == nil {
+			err = d.Store.UpdateKeywordRule(ctx, p.TenantID, actor(r), k)
+		}
+		if err != nil {
+			d.discardRuleFile(ctx, file)
+		} else if old := before.Reply.Media; old != nil && (k.Reply.Media == nil || k.Reply.Media.ID != old.ID) {
+			d.releaseRuleFile(ctx, p.TenantID, old)
 		}
 		d.rulesDone(w, r, err, rulesView{Form: f, EditID: id}, "rules.saved")
 	}
@@ -198,8 +225,13 @@ func handleRuleUpdate(d Deps) http.HandlerFunc {
 
 func handleRuleDelete(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, _ := auth.FromContext(r.Context())
-		err := d.Store.DeleteKeywordRule(r.Context(), p.TenantID, actor(r), chi.URLParam(r, "id"))
+		ctx := r.Context()
+		p, _ := auth.FromContext(ctx)
+		before, _ := d.Store.KeywordRuleByID(ctx, p.TenantID, chi.URLParam(r, "id")) // its file, if any
+		err := d.Store.DeleteKeywordRule(ctx, p.TenantID, actor(r), chi.URLParam(r, "id"))
+		if err == nil {
+			d.releaseRuleFile(ctx, p.TenantID, before.Reply.Media)
+		}
 		d.rulesDone(w, r, err, rulesView{}, "rules.deleted")
 	}
 }

@@ -67,7 +67,7 @@ func readTemplateSample(r *http.Request, kind string) (*tplSample, string) {
 }
 
 // sampleName is the file's own name without any path a browser sent, or a
-// plain one: Meta records it with the upload.
+// plain one: Meta records it with the upload (and shows a document's).
 func sampleName(name, mimeType string) string {
 	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
 	if name == "." || name == "/" || !utf8.ValidString(name) || strings.ContainsAny(name, "\r\n") || len(name) > 200 {
@@ -81,8 +81,10 @@ func sampleName(name, mimeType string) string {
 			name = "sample.mp4"
 		case "application/pdf":
 			name = "sample.pdf"
-		default:
+		case "image/jpeg":
 			name = "sample.jpg"
+		default:
+			name = "file" // a rule's file of another type
 		}
 	}
 	return name

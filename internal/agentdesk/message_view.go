@@ -224,6 +224,22 @@ func choiceTitles(m domain.Message) []string {
 	return out
 }
 
+// headerKind is the kind of file heading a message we sent with buttons or
+// from a template (image, video, document), "" for none.
+func headerKind(m domain.Message) string {
+	if m.Media == nil {
+		return ""
+	}
+	for _, key := range []string{"interactive", "template"} {
+		if d, ok := m.Details[key].(map[string]any); ok {
+			if k, _ := d["header_kind"].(string); k != "" {
+				return k
+			}
+		}
+	}
+	return ""
+}
+
 // chosenReply reports whether m is the customer's answer to buttons or a
 // list (interactive button_reply or list_reply, or a template's quick-reply
 // button): its text is the title chosen.

@@ -84,12 +84,15 @@ type TemplateButton struct {
 }
 
 // Interactive is a message with reply buttons (up to 3) or a list (up to 10
-// rows).
+// rows). Reply buttons may sit under a picture, a video or a document
+// (HeaderMediaID, our media id, and HeaderKind); lists may not.
 type Interactive struct {
-	Body       string   `json:"body"`
-	Buttons    []Choice `json:"buttons,omitempty"`
-	ListButton string   `json:"list_button,omitempty"`
-	Rows       []Choice `json:"rows,omitempty"`
+	HeaderMediaID string   `json:"header_media_id,omitempty"`
+	HeaderKind    string   `json:"header_kind,omitempty"` // image, video, document
+	Body          string   `json:"body"`
+	Buttons       []Choice `json:"buttons,omitempty"`
+	ListButton    string   `json:"list_button,omitempty"`
+	Rows          []Choice `json:"rows,omitempty"`
 }
 
 // Choice is a reply button or a list row.
@@ -97,6 +100,20 @@ type Choice struct {
 	ID          string `json:"id"`
 	Title       string `json:"title"`
 	Description string `json:"description,omitempty"`
+}
+
+// FileID is our media id of the file the message carries, "" for none: the
+// media itself, a template's media header, or an interactive message's.
+func (c Content) FileID() string {
+	switch {
+	case c.MediaID != "":
+		return c.MediaID
+	case c.Template != nil:
+		return c.Template.HeaderMediaID
+	case c.Interactive != nil:
+		return c.Interactive.HeaderMediaID
+	}
+	return ""
 }
 
 // Error says which rule refused a message. Code is stable (the API returns
@@ -165,6 +182,10 @@ func (c Content) Validate() *Error {
 			return refuse("invalid_content", "WhatsApp allows at most 10 list rows")
 		case len(it.Buttons) == 0 && len(it.Rows) == 0:
 			return refuse("invalid_content", "an interactive message needs buttons or list rows")
+		case it.HeaderMediaID != "" && len(it.Rows) > 0:
+			return refuse("invalid_content", "a list message cannot carry a picture, video or document")
+		case it.HeaderMediaID != "" && it.HeaderKind != TypeImage && it.HeaderKind != TypeVideo && it.HeaderKind != TypeDocument:
+			return refuse("invalid_content", "a media header is an image, a video or a document")
 		}
 		for _, b := range it.Buttons {
 			if b.ID == "" || b.Title == "" || utf8.RuneCountInString(b.Title) > 20 {

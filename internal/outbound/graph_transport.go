@@ -76,6 +76,19 @@ func toGraph(d Delivery) graph.OutgoingMessage {
 				buttons = append(buttons, graph.ReplyButton{ID: b.ID, Title: b.Title})
 			}
 			m.Interactive = graph.ReplyButtons(it.Body, buttons...)
+			if it.HeaderMediaID != "" {
+				h := &graph.InteractiveHeader{Type: it.HeaderKind}
+				hm := &graph.MediaObject{ID: d.MetaMediaID}
+				switch it.HeaderKind {
+				case TypeImage:
+					h.Image = hm
+				case TypeVideo:
+					h.Video = hm
+				case TypeDocument:
+					h.Document = hm
+				}
+				m.Interactive.Header = h
+			}
 		} else {
 			rows := make([]graph.ListRow, 0, len(it.Rows))
 			for _, r := range it.Rows {

@@ -158,6 +158,13 @@ func TestRulesRefuseAndSendNothing(t *testing.T) {
 		{outbound.Request{NumberID: n.ID, ContactID: c.ID, Content: outbound.Content{Type: outbound.TypeImage, MediaID: "00000000-0000-0000-0000-000000000000"}}, "unknown_media"},
 		{outbound.Request{NumberID: n.ID, ContactID: c.ID, Content: outbound.Content{Type: outbound.TypeInteractive, Interactive: &outbound.Interactive{Body: "x",
 			Buttons: []outbound.Choice{{ID: "1", Title: "a"}, {ID: "2", Title: "b"}, {ID: "3", Title: "c"}, {ID: "4", Title: "d"}}}}}, "invalid_content"},
+		// A file may head reply buttons only, and only a picture, video or document.
+		{outbound.Request{NumberID: n.ID, ContactID: c.ID, Content: outbound.Content{Type: outbound.TypeInteractive, Interactive: &outbound.Interactive{Body: "x",
+			HeaderMediaID: "00000000-0000-0000-0000-000000000000", HeaderKind: "image", ListButton: "Menu", Rows: []outbound.Choice{{ID: "1", Title: "a"}}}}}, "invalid_content"},
+		{outbound.Request{NumberID: n.ID, ContactID: c.ID, Content: outbound.Content{Type: outbound.TypeInteractive, Interactive: &outbound.Interactive{Body: "x",
+			HeaderMediaID: "00000000-0000-0000-0000-000000000000", HeaderKind: "audio", Buttons: []outbound.Choice{{ID: "1", Title: "a"}}}}}, "invalid_content"},
+		{outbound.Request{NumberID: n.ID, ContactID: c.ID, Content: outbound.Content{Type: outbound.TypeInteractive, Interactive: &outbound.Interactive{Body: "x",
+			HeaderMediaID: "00000000-0000-0000-0000-000000000000", HeaderKind: "image", Buttons: []outbound.Choice{{ID: "1", Title: "a"}}}}}, "unknown_media"},
 	}
 	for _, tc := range cases {
 		tc.req.TenantID = n.TenantID

@@ -27,7 +27,7 @@ func (c Content) Outgoing(tenantID, numberID, contactID, waID, sender, idempoten
 	}
 	return storage.Outgoing{
 		TenantID: tenantID, NumberID: numberID, ContactID: contactID, WaID: waID,
-		Type: c.Type, Text: c.summary(), MediaID: c.MediaID, ContextWAMID: contextWAMID,
+		Type: c.Type, Text: c.summary(), MediaID: c.FileID(), ContextWAMID: contextWAMID,
 		Details: details, Sender: sender, IdempotencyKey: idempotencyKey, Payload: c,
 	}
 }

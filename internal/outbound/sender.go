@@ -78,6 +78,10 @@ type Sender struct {
 	ApplyStatuses func(ctx context.Context, tx storage.InboundTx, tenantID, wamid string) error
 	// TokenRefused is told when Meta refuses a number's token; may be nil.
 	TokenRefused func(n domain.Number)
+	// MediaReuse is how long a file uploaded to Meta through a number is
+	// sent by that upload's id (default 28 days: Meta keeps it 30, and a
+	// message may wait in the outbox a while).
+	MediaReuse time.Duration
 }
 
 // NewSender returns a sender. pairRate is messages per second to one
@@ -88,7 +92,7 @@ func NewSender(store *storage.Store, transport Transport, blobs blob.Store, toke
 	return &Sender{store: store, transport: transport, blobs: blobs, token: token, logger: logger,
 		pacer: newPacer(pairRate, pairBurst), wake: make(chan struct{}, 1),
 		Workers: 16, Lease: 30 * time.Second, MaxAttempts: 8, BackoffBase: time.Second, BackoffCap: 5 * time.Minute,
-		TooFastPause: 2 * time.Second}
+		TooFastPause: 2 * time.Second, MediaReuse: 28 * 24 * time.Hour}
 }
 
 // Wake asks the sender to look for rows now.
@@ -192,18 +196,29 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 		s.retry(ctx, r, 0, "stopped before sending")
 		return
 	}
-	mediaID := c.MediaID
-	if c.Template != nil && c.Template.HeaderMediaID != "" {
-		mediaID = c.Template.HeaderMediaID
-	}
-	if mediaID != "" {
-		d.MetaMediaID, err = s.upload(ctx, r, token, mediaID)
+	var cached bool
+	if mediaID := c.FileID(); mediaID != "" {
+		d.MetaMediaID, cached, err = s.upload(ctx, r, token, mediaID)
 		if err != nil {
 			s.outcome(ctx, r, err)
 			return
 		}
 	}
 	wamid, err := s.transport.Deliver(ctx, r.Number, token, d)
+	if cached && mediaExpired(err) {
+		// Meta forgot the upload before we expected it to: upload again
+		// and send once more (Meta refused the first request outright, so
+		// nothing was sent twice).
+		if ferr := s.store.ForgetUpload(ctx, r.TenantID, c.FileID(), r.Number.ID); ferr != nil {
+			s.outcome(ctx, r, ferr)
+			return
+		}
+		if d.MetaMediaID, _, err = s.upload(ctx, r, token, c.FileID()); err != nil {
+			s.outcome(ctx, r, err)
+			return
+		}
+		wamid, err = s.transport.Deliver(ctx, r.Number, token, d)
+	}
 	if err != nil {
 		s.outcome(ctx, r, err)
 		return
@@ -222,31 +237,34 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 	}
 }
 
-// upload sends a stored file to Meta once and remembers Meta's id.
-func (s *Sender) upload(ctx context.Context, r storage.OutboxRow, token, mediaID string) (string, error) {
+// upload returns Meta's id for a stored file sent through the row's
+// number: the upload made through that number less than MediaReuse ago
+// (cached), or a new one, remembered for the next sends.
+func (s *Sender) upload(ctx context.Context, r storage.OutboxRow, token, mediaID string) (metaID string, cached bool, err error) {
+	if metaID, err = s.store.FreshUpload(ctx, r.TenantID, mediaID, r.Number.ID, s.MediaReuse); err != nil || metaID != "" {
+		return metaID, metaID != "", err
+	}
 	m, err := s.store.Media(ctx, r.TenantID, mediaID)
 	if err != nil {
-		return "", &SendError{Title: "media not found", Details: err.Error()}
-	}
-	if m.MetaMediaID != "" && !isLocal(m.MetaMediaID) {
-		return m.MetaMediaID, nil
+		return "", false, &SendError{Title: "media not found", Details: err.Error()}
 	}
 	f, err := s.blobs.Open(ctx, m.BlobKey)
 	if err != nil {
-		return "", &SendError{Title: "media file missing", Details: err.Error(), Retryable: !errors.Is(err, blob.ErrNotFound)}
+		return "", false, &SendError{Title: "media file missing", Details: err.Error(), Retryable: !errors.Is(err, blob.ErrNotFound)}
 	}
 	defer f.Close()
-	metaID, err := s.transport.Upload(ctx, r.Number, token, m.Filename, m.MimeType, f)
-	if err != nil {
-		return "", err
+	if metaID, err = s.transport.Upload(ctx, r.Number, token, m.Filename, m.MimeType, f); err != nil {
+		return "", false, err
 	}
-	if err := s.store.SetMediaMetaID(ctx, r.TenantID, mediaID, metaID); err != nil {
-		return "", err
-	}
-	return metaID, nil
+	return metaID, false, s.store.RecordUpload(ctx, r.TenantID, mediaID, r.Number.ID, metaID)
 }
 
-func isLocal(id string) bool { return len(id) > 6 && id[:6] == "local:" }
+// mediaExpired reports Meta's 131053 on a send: the media id is unknown to
+// it (expired, or never uploaded through this account).
+func mediaExpired(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.Code != nil && *se.Code == 131053
+}
 
 // outcome records a failed attempt: retried, or final with Meta's reason.
 func (s *Sender) outcome(ctx context.Context, r storage.OutboxRow, err error) {

@@ -101,11 +101,7 @@ func (s *Service) Send(ctx context.Context, r Request) (domain.Message, bool, er
 	if err := s.checkRules(r.Content, f); err != nil {
 		return domain.Message{}, false, err
 	}
-	mediaID := r.Content.MediaID
-	if r.Content.Template != nil && r.Content.Template.HeaderMediaID != "" {
-		mediaID = r.Content.Template.HeaderMediaID
-	}
-	if mediaID != "" {
+	if mediaID := r.Content.FileID(); mediaID != "" {
 		if !domain.ValidID(mediaID) {
 			return domain.Message{}, false, refuse("unknown_media", "media_id is not a file uploaded to this tenant")
 		}

@@ -121,8 +121,9 @@ func language(cookies httpx.Cookies) func(http.Handler) http.Handler {
 }
 
 // limitBody caps request bodies so a huge form cannot exhaust memory. The
-// simulator's attachments, the files agents attach, contacts' CSV files and
-// templates' header samples are the places a page takes files.
+// simulator's attachments, the files agents attach, contacts' CSV files,
+// keyword rules' files and templates' header samples are the places a page
+// takes files.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := int64(maxFormBytes)
@@ -134,6 +135,9 @@ func limitBody(next http.Handler) http.Handler {
 		}
 		if strings.HasPrefix(r.URL.Path, "/agent/conversations/") && strings.HasSuffix(r.URL.Path, "/media") {
 			limit = outbound.MaxUpload + 1<<20
+		}
+		if strings.HasPrefix(r.URL.Path, "/admin/rules") {
+			limit = outbound.MaxUpload + 1<<20 // a keyword rule's file
 		}
 		if strings.HasPrefix(r.URL.Path, "/admin/templates") {
 			limit = template.MaxSample + 1<<20 // a media header's sample file

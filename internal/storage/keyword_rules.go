@@ -31,17 +31,40 @@ const (
 	MaxRuleReplyBody = 1024 // with buttons the text is an interactive body
 )
 
-// RuleReply is what a rule answers: a text, with up to three reply
-// buttons. Stored as outbound.Content's JSON (a text message, or an
-// interactive one with buttons), which the runtime sends as it is.
+// RuleReply is what a rule answers: a text; or a picture, video, audio or
+// document with an optional caption; with up to three reply buttons under
+// the text (or under the picture, video or document). Stored as
+// outbound.Content's JSON (text, media, or an interactive message with
+// buttons and perhaps a media header), which the runtime sends as it is.
 type RuleReply struct {
-	Text    string
+	Text    string // the text, the caption, or the body above the buttons
 	Buttons []string
-	// Other is set when the stored reply is something else (media, a list)
+	Media   *RuleMedia
+	// Other is set when the stored reply is something else (a list)
 	// written by another client: the form shows it and keeps it unless the
 	// administrator types a new text.
 	Other bool
 	raw   json.RawMessage
+}
+
+// RuleMedia is the file a rule answers with (a media row, kept while a
+// rule or a message uses it).
+type RuleMedia struct {
+	ID       string
+	Kind     string // image, video, audio, document
+	Filename string
+}
+
+// ruleMediaKind says whether a rule may answer with a file of this kind,
+// and whether the file may head a message with buttons (not audio).
+func ruleMediaKind(kind string) (known, header bool) {
+	switch kind {
+	case "image", "video", "document":
+		return true, true
+	case "audio":
+		return true, false
+	}
+	return false, false
 }
 
 // ruleContent mirrors the fields of outbound.Content a rule's reply uses
@@ -49,12 +72,16 @@ type RuleReply struct {
 type ruleContent struct {
 	Type        string           `json:"type"`
 	Text        string           `json:"text,omitempty"`
+	MediaID     string           `json:"media_id,omitempty"`
+	Filename    string           `json:"filename,omitempty"`
 	Interactive *ruleInteractive `json:"interactive,omitempty"`
 }
 
 type ruleInteractive struct {
-	Body    string       `json:"body"`
-	Buttons []ruleButton `json:"buttons,omitempty"`
+	HeaderMediaID string       `json:"header_media_id,omitempty"`
+	HeaderKind    string       `json:"header_kind,omitempty"`
+	Body          string       `json:"body"`
+	Buttons       []ruleButton `json:"buttons,omitempty"`
 }
 
 type ruleButton struct {
@@ -71,10 +98,19 @@ func (r RuleReply) JSON() json.RawMessage {
 		return r.raw
 	}
 	c := ruleContent{Type: "text", Text: r.Text}
-	if len(r.Buttons) > 0 {
+	switch {
+	case len(r.Buttons) > 0:
 		c = ruleContent{Type: "interactive", Interactive: &ruleInteractive{Body: r.Text}}
+		if r.Media != nil {
+			c.Interactive.HeaderMediaID, c.Interactive.HeaderKind = r.Media.ID, r.Media.Kind
+		}
 		for i, b := range r.Buttons {
 			c.Interactive.Buttons = append(c.Interactive.Buttons, ruleButton{ID: RuleButtonID(i), Title: b})
+		}
+	case r.Media != nil:
+		c = ruleContent{Type: r.Media.Kind, Text: r.Text, MediaID: r.Media.ID}
+		if r.Media.Kind == "document" {
+			c.Filename = r.Media.Filename // the name the customer sees
 		}
 	}
 	b, _ := json.Marshal(c)
@@ -85,11 +121,17 @@ func (r RuleReply) JSON() json.RawMessage {
 func parseRuleReply(b []byte) RuleReply {
 	var c ruleContent
 	if err := json.Unmarshal(b, &c); err == nil {
+		media, _ := ruleMediaKind(c.Type)
 		switch {
 		case c.Type == "text":
 			return RuleReply{Text: c.Text}
+		case media && c.MediaID != "":
+			return RuleReply{Text: c.Text, Media: &RuleMedia{ID: c.MediaID, Kind: c.Type, Filename: c.Filename}}
 		case c.Type == "interactive" && c.Interactive != nil && len(c.Interactive.Buttons) > 0:
 			r := RuleReply{Text: c.Interactive.Body}
+			if c.Interactive.HeaderMediaID != "" {
+				r.Media = &RuleMedia{ID: c.Interactive.HeaderMediaID, Kind: c.Interactive.HeaderKind}
+			}
 			for _, b := range c.Interactive.Buttons {
 				r.Buttons = append(r.Buttons, b.Title)
 			}
@@ -98,6 +140,11 @@ func parseRuleReply(b []byte) RuleReply {
 	}
 	return RuleReply{Other: true, raw: append(json.RawMessage(nil), b...)}
 }
+
+// ruleMediaInUse is true for a media row md that a keyword rule answers
+// with: such a file is kept (retention, replaced answers) while the rule is.
+const ruleMediaInUse = `EXISTS (SELECT 1 FROM keyword_rules k WHERE k.tenant_id = md.tenant_id
+	AND (k.reply->>'media_id' = md.id::text OR k.reply->'interactive'->>'header_media_id' = md.id::text))`
 
 // KeywordRule is one rule of the tenant.
 type KeywordRule struct {
@@ -146,15 +193,26 @@ func CheckKeywordRule(k KeywordRule) (KeywordRule, error) {
 	if k.Language != "" && k.Language != "en" && k.Language != "it" {
 		return k, &domain.FieldError{Field: "language", Key: "rule.err.language"}
 	}
-	if !k.Reply.Other || k.Reply.Text != "" {
+	if !k.Reply.Other || k.Reply.Text != "" || k.Reply.Media != nil {
 		k.Reply.Other = false
 		k.Reply.Text = strings.TrimSpace(k.Reply.Text)
 		limit := MaxAutoText
-		if len(k.Reply.Buttons) > 0 {
-			limit = MaxRuleReplyBody
+		if len(k.Reply.Buttons) > 0 || k.Reply.Media != nil {
+			limit = MaxRuleReplyBody // a body above buttons, or a caption
+		}
+		if m := k.Reply.Media; m != nil {
+			known, header := ruleMediaKind(m.Kind)
+			switch {
+			case !known || !domain.ValidID(m.ID):
+				return k, &domain.FieldError{Field: "reply_media", Key: "rule.err.media_kind"}
+			case !header && len(k.Reply.Buttons) > 0:
+				return k, &domain.FieldError{Field: "reply_media", Key: "rule.err.audio_buttons"}
+			case m.Kind == "audio" && k.Reply.Text != "":
+				return k, &domain.FieldError{Field: "reply", Key: "rule.err.audio_caption"}
+			}
 		}
 		switch {
-		case k.Reply.Text == "":
+		case k.Reply.Text == "" && (k.Reply.Media == nil || len(k.Reply.Buttons) > 0):
 			return k, &domain.FieldError{Field: "reply", Key: "rule.err.reply_required"}
 		case !utf8.ValidString(k.Reply.Text) || strings.ContainsRune(k.Reply.Text, 0):
 			return k, &domain.FieldError{Field: "reply", Key: "agent.text_invalid"}
@@ -206,17 +264,25 @@ func CheckKeywordRule(k KeywordRule) (KeywordRule, error) {
 }
 
 const ruleColumns = `k.id, coalesce(k.number_id::text, ''), coalesce(n.display_phone, ''), k.position, k.name, k.match,
-	k.pattern, k.language, k.reply, k.set_tags, k.set_priority, coalesce(k.set_skillset::text, ''), k.handoff, k.active, k.updated_at`
+	k.pattern, k.language, k.reply, k.set_tags, k.set_priority, coalesce(k.set_skillset::text, ''), k.handoff, k.active, k.updated_at,
+	coalesce(md.filename, '')`
 
-const ruleFrom = ` FROM keyword_rules k LEFT JOIN numbers n ON n.tenant_id = k.tenant_id AND n.id = k.number_id `
+// ruleFrom joins the rule's number (its phone) and file (its name).
+const ruleFrom = ` FROM keyword_rules k LEFT JOIN numbers n ON n.tenant_id = k.tenant_id AND n.id = k.number_id
+	LEFT JOIN media md ON md.tenant_id = k.tenant_id
+		AND md.id::text = coalesce(k.reply->>'media_id', k.reply->'interactive'->>'header_media_id') `
 
 func scanRules(rows pgx.Rows) ([]KeywordRule, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (KeywordRule, error) {
 		var k KeywordRule
 		var reply []byte
+		var filename string
 		err := row.Scan(&k.ID, &k.NumberID, &k.NumberPhone, &k.Position, &k.Name, &k.Match, &k.Pattern, &k.Language,
-			&reply, &k.SetTags, &k.SetPriority, &k.SetSkillset, &k.Handoff, &k.Active, &k.UpdatedAt)
+			&reply, &k.SetTags, &k.SetPriority, &k.SetSkillset, &k.Handoff, &k.Active, &k.UpdatedAt, &filename)
 		k.Reply = parseRuleReply(reply)
+		if k.Reply.Media != nil {
+			k.Reply.Media.Filename = filename
+		}
 		return k, err
 	})
 }
@@ -291,6 +357,14 @@ func checkRuleRefs(ctx context.Context, tx pgx.Tx, tenantID string, k KeywordRul
 			return &domain.FieldError{Field: "number_id", Key: "rule.err.number"}
 		}
 	}
+	if m := k.Reply.Media; m != nil {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM media WHERE tenant_id = $1 AND id = $2)`, tenantID, m.ID).Scan(&ok); err != nil {
+			return err
+		} else if !ok {
+			return &domain.FieldError{Field: "reply_media", Key: "rule.err.media_kind"}
+		}
+	}
 	if k.SetSkillset != "" {
 		if _, err := skillsetName(ctx, tx, tenantID, k.SetSkillset); err == ErrNotFound {
 			return &domain.FieldError{Field: "set_skillset", Key: "rule.err.skillset"}
@@ -305,6 +379,9 @@ func ruleDetail(k KeywordRule) map[string]any {
 	d := map[string]any{"name": k.Name, "number_id": k.NumberID, "match": k.Match, "pattern": k.Pattern, "language": k.Language,
 		"reply": k.Reply.Text, "buttons": strings.Join(k.Reply.Buttons, " | "), "set_tags": strings.Join(k.SetTags, ", "),
 		"set_skillset": k.SetSkillset, "handoff": k.Handoff, "active": k.Active}
+	if m := k.Reply.Media; m != nil {
+		d["media"] = m.Kind + " " + m.Filename
+	}
 	if k.SetPriority != nil {
 		d["set_priority"] = *k.SetPriority
 	}

@@ -176,14 +176,6 @@ func (s *Store) MarkNumberDisconnected(ctx context.Context, tenantID, numberID, 
 	})
 }
 
-// SetMediaMetaID records the id Meta gave an uploaded file.
-func (s *Store) SetMediaMetaID(ctx context.Context, tenantID, mediaID, metaID string) error {
-	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE media SET meta_media_id = $3 WHERE tenant_id = $1 AND id = $2`, tenantID, mediaID, metaID)
-		return err
-	})
-}
-
 // CreateOutboundMedia records a file uploaded to send (stored in the blob
 // store already). Its Meta id is a placeholder until the sender uploads it.
 func (s *Store) CreateOutboundMedia(ctx context.Context, m domain.Media) (string, error) {

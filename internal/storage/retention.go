@@ -71,7 +71,7 @@ func (s *Store) RetentionRan(ctx context.Context, tenantID string, messages, med
 // DeleteOldMessages deletes up to limit of a tenant's messages stored
 // before cutoff (with their outbox rows and the statuses of before cutoff),
 // then up to limit media stored before cutoff that no remaining message
-// carries. It returns how many of each went and the blob keys of the
+// carries and no keyword rule answers with. It returns how many of each went and the blob keys of the
 // deleted media, for the caller to delete once this has committed. Rows
 // another transaction holds (the fetcher downloading a file) are skipped:
 // the next batch or day takes them.
@@ -90,6 +90,7 @@ func (s *Store) DeleteOldMessages(ctx context.Context, tenantID string, cutoff t
 		rows, err := tx.Query(ctx, `DELETE FROM media WHERE tenant_id = $1 AND id IN (
 				SELECT md.id FROM media md WHERE md.tenant_id = $1 AND md.created_at < $2
 				  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = md.tenant_id AND m.media_id = md.id)
+				  AND NOT `+ruleMediaInUse+`
 				LIMIT $3 FOR UPDATE SKIP LOCKED)
 			RETURNING blob_key`, tenantID, cutoff, limit)
 		if err != nil {

@@ -24,6 +24,7 @@ var tenantTables = map[string]string{
 	"contacts":           "tenant_id",
 	"conversations":      "tenant_id",
 	"media":              "tenant_id",
+	"media_uploads":      "tenant_id",
 	"messages":           "tenant_id",
 	"message_statuses":   "tenant_id",
 	"number_events":      "tenant_id",
@@ -123,6 +124,7 @@ func seedInbound(t *testing.T, db *storagetest.DB, tenantID, suffix string) {
 			`INSERT INTO number_automation (number_id, tenant_id) VALUES ('` + numberID + `', $1)`,
 			`INSERT INTO keyword_rules (tenant_id, position, name, match, pattern, reply) VALUES ($1, 1, 'Hi', 'exact', 'hi', '{"type": "text", "text": "Hello"}')`,
 			`INSERT INTO bot_runs (conversation_id, tenant_id, number_id) VALUES ('` + convID + `', $1, '` + numberID + `')`,
+			`INSERT INTO media_uploads (tenant_id, media_id, number_id, meta_media_id) VALUES ($1, '` + mediaID + `', '` + numberID + `', 'up` + suffix + `')`,
 		} {
 			if _, err := tx.Exec(ctx, q, tenantID); err != nil {
 				return err
