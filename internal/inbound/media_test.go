@@ -118,6 +118,19 @@ func TestMediaIsFetchedCheckedAndRetried(t *testing.T) {
 	if r := admin.Get("/media/" + ok.ID); r.Status != 200 || r.Body != string(photo) || r.Header.Get("Content-Type") != "image/jpeg" {
 		t.Fatalf("media for its tenant: %d %q", r.Status, r.Header.Get("Content-Type"))
 	}
+	// A player asks for part of the file (videos seek this way), or asks
+	// whether its copy is still good.
+	admin.Header.Set("Range", "bytes=2-5")
+	if r := admin.Get("/media/" + ok.ID); r.Status != http.StatusPartialContent || r.Body != string(photo[2:6]) ||
+		r.Header.Get("Content-Range") != "bytes 2-5/"+strconv.Itoa(len(photo)) {
+		t.Fatalf("a range of the media: %d %q %q", r.Status, r.Header.Get("Content-Range"), r.Body)
+	}
+	admin.Header.Del("Range")
+	admin.Header.Set("If-None-Match", `"`+ok.SHA256+`"`)
+	if r := admin.Get("/media/" + ok.ID); r.Status != http.StatusNotModified {
+		t.Fatalf("media the browser has: %d", r.Status)
+	}
+	admin.Header.Del("If-None-Match")
 	other := h.app.Client(t)
 	other.MustLogin(h.app.F.B.Admin.Email, "fixture-password-1")
 	if r := other.Get("/media/" + ok.ID); r.Status != 404 {

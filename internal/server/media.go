@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -50,8 +51,8 @@ func handleMedia(store *storage.Store, blobs blob.Store, s ui.Surface) http.Hand
 		h.Set("Content-Type", ct)
 		h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 		h.Set("Cache-Control", "private, max-age=3600")
-		if m.Size != nil {
-			h.Set("Content-Length", strconv.FormatInt(*m.Size, 10))
+		if m.SHA256 != "" {
+			h.Set("ETag", `"`+m.SHA256+`"`) // the bytes never change under an id
 		}
 		// Inline only what a browser shows and cannot run: raster images,
 		// audio and video. Everything else downloads.
@@ -65,6 +66,15 @@ func handleMedia(store *storage.Store, blobs blob.Store, s ui.Surface) http.Hand
 			name = m.ID
 		}
 		h.Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": name}))
+		// A browser plays a video or audio by asking for byte ranges (and
+		// seeks that way): ServeContent answers them, and If-None-Match.
+		if rs, ok := f.(io.ReadSeeker); ok {
+			http.ServeContent(w, r, "", time.Time{}, rs)
+			return
+		}
+		if m.Size != nil {
+			h.Set("Content-Length", strconv.FormatInt(*m.Size, 10))
+		}
 		_, _ = io.Copy(w, f)
 	}
 }
