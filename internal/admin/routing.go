@@ -7,14 +7,15 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"switchboard/internal/ui"
 
 	"github.com/go-chi/chi/v5"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/domain"
+	"switchboard/internal/i18n"
 	"switchboard/internal/routing"
 	"switchboard/internal/storage"
+	"switchboard/internal/ui"
 )
 
 // liveView is the routing live view: the queues and agents from Postgres,
@@ -237,11 +238,11 @@ func (d Deps) afterRouting(w http.ResponseWriter, r *http.Request, id string, er
 		d.NotFound(w, r)
 		return
 	case errors.As(err, &refused):
-		ui.SetFlash(w, d.Cookies, "error", "conversation.refused", refused.Reason)
+		ui.SetFlash(w, d.Cookies, "error", "conversation.refused", refused.Text(r.Context()))
 	case errors.Is(err, routing.ErrClosed):
-		ui.SetFlash(w, d.Cookies, "error", "conversation.refused", err.Error())
+		ui.SetFlash(w, d.Cookies, "error", "conversation.refused", i18n.T(r.Context(), "routing.refused.closed_already"))
 	case errors.Is(err, routing.ErrNotAgent):
-		ui.SetFlash(w, d.Cookies, "error", "conversation.refused", err.Error())
+		ui.SetFlash(w, d.Cookies, "error", "conversation.refused", i18n.T(r.Context(), "routing.refused.no_agent"))
 	case errors.Is(err, routing.ErrPending):
 		ui.SetFlash(w, d.Cookies, "info", "conversation.pending", "")
 	default:

@@ -189,7 +189,7 @@ func routingError(d Deps, w http.ResponseWriter, r *http.Request, err error) {
 	var refused *routing.RefusedError
 	switch {
 	case errors.As(err, &refused):
-		answerError(w, r, http.StatusConflict, "agent.desk_refused", refused.Reason)
+		answerError(w, r, http.StatusConflict, "agent.desk_refused", refused.Text(r.Context()))
 	case errors.Is(err, routing.ErrClosed):
 		answerError(w, r, http.StatusConflict, "agent.desk_closed_already")
 	case errors.Is(err, routing.ErrNotAgent):

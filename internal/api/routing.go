@@ -141,7 +141,7 @@ func (d Deps) routed(w http.ResponseWriter, r *http.Request, tenantID, id string
 		writeError(w, http.StatusConflict, "conflict", "the conversation is closed")
 		return
 	case errors.As(err, &refused):
-		writeError(w, http.StatusConflict, "refused", refused.Reason)
+		writeError(w, http.StatusConflict, "refused", refused.Error())
 		return
 	case errors.Is(err, routing.ErrPending):
 		writeJSON(w, http.StatusAccepted, acceptedJSON{Status: "accepted", Message: err.Error()})

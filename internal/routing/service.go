@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"switchboard/internal/domain"
+	"switchboard/internal/i18n"
 	"switchboard/internal/storage"
 )
 
@@ -31,10 +32,47 @@ var ErrNotAgent = errors.New("no such active agent")
 // ErrClosed means the conversation is closed already.
 var ErrClosed = errors.New("the conversation is closed")
 
-// RefusedError is the dispatcher's reason for not applying a command.
+// RefusedError is the dispatcher's reason for not applying a command: one
+// of the Refused* codes (kept with the command in Postgres), which pages
+// show in the user's language ("routing.refused.<code>") and the API in
+// English (Error).
 type RefusedError struct{ Reason string }
 
-func (e *RefusedError) Error() string { return e.Reason }
+// Codes of refusals.
+const (
+	RefusedCustomerWrote = "customer_wrote"
+	RefusedClosedAlready = "closed_already"
+	RefusedNotOpen       = "not_open"
+	RefusedNoAgent       = "no_agent"
+	RefusedAgentOffline  = "agent_offline"
+	RefusedNoSkillset    = "no_skillset"
+)
+
+func (e *RefusedError) Error() string {
+	switch e.Reason {
+	case RefusedCustomerWrote:
+		return "the customer wrote again after you asked to close: read the new message first"
+	case RefusedClosedAlready:
+		return "the conversation is closed already"
+	case RefusedNotOpen:
+		return "the conversation is not open"
+	case RefusedNoAgent:
+		return "no such active agent"
+	case RefusedAgentOffline:
+		return "the agent is offline"
+	case RefusedNoSkillset:
+		return "no such skillset"
+	}
+	return e.Reason // a reason without a code (an unexpected router error)
+}
+
+// Text is the refusal in the language of ctx.
+func (e *RefusedError) Text(ctx context.Context) string {
+	if key := "routing.refused." + e.Reason; i18n.Has(key) {
+		return i18n.T(ctx, key)
+	}
+	return e.Error()
+}
 
 // agent checks that agentID is an active user of the tenant who may hold
 // conversations: an agent, or an administrator taking one over (see
@@ -139,10 +177,10 @@ func (s *Service) TransferToSkillset(ctx context.Context, tenantID, conversation
 		return err // an unknown conversation is named before the skillset
 	}
 	if !domain.ValidID(skillsetID) {
-		return &RefusedError{Reason: "no such skillset"}
+		return &RefusedError{Reason: RefusedNoSkillset}
 	}
 	if _, err := s.Store.SkillsetName(ctx, tenantID, skillsetID); errors.Is(err, storage.ErrNotFound) {
-		return &RefusedError{Reason: "no such skillset"}
+		return &RefusedError{Reason: RefusedNoSkillset}
 	} else if err != nil {
 		return err
 	}

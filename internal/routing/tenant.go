@@ -277,11 +277,11 @@ func (l *tenantLoop) apply(c storage.RoutingCommand) ([]storage.RoutingWrite, st
 		if c.LastInbound != nil && c.LastInbound.After(c.CreatedAt) {
 			// The customer wrote after the close was asked for: closing
 			// now would bury a message nobody has read.
-			return nil, "the customer wrote again after you asked to close: read the new message first"
+			return nil, RefusedCustomerWrote
 		}
 		if _, open := l.r.Holds(c.ConversationID); !open {
 			if c.Status == "" || c.Status == "closed" {
-				return nil, "the conversation is closed already"
+				return nil, RefusedClosedAlready
 			}
 			// Open but not routed (with a bot): close it all the same.
 			return []storage.RoutingWrite{{Kind: storage.Closed, ConversationID: c.ConversationID, At: now, Outcome: c.Outcome}}, ""
@@ -306,18 +306,19 @@ func (l *tenantLoop) apply(c storage.RoutingCommand) ([]storage.RoutingWrite, st
 	return l.writes(outs, ""), refusal(err)
 }
 
+// refusal is the code a router error is refused with (RefusedError).
 func refusal(err error) string {
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, router.ErrUnknownConversation):
-		return "the conversation is not open"
+		return RefusedNotOpen
 	case errors.Is(err, router.ErrUnknownAgent):
-		return "no such active agent"
+		return RefusedNoAgent
 	case errors.Is(err, router.ErrAgentOffline):
-		return "the agent is offline"
+		return RefusedAgentOffline
 	case errors.Is(err, router.ErrUnknownSkillset):
-		return "no such skillset"
+		return RefusedNoSkillset
 	default:
 		return err.Error()
 	}

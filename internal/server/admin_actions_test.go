@@ -83,6 +83,15 @@ func TestAdminTransfersAndClosesConversations(t *testing.T) {
 	if flash := admin.Get("/admin/conversations/" + conv).Text(`[data-testid=flash]`); !strings.Contains(flash, "offline") {
 		t.Fatalf("refusal flash %q", flash)
 	}
+	// In Italian, the router's reason is Italian too.
+	it := app.Client(t)
+	it.Header.Set("Accept-Language", "it")
+	it.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	it.Get("/admin/conversations/" + conv)
+	it.Post("/admin/conversations/"+conv+"/transfer", url.Values{"target": {"agent:" + bruno}})
+	if flash := it.Get("/admin/conversations/" + conv).Text(`[data-testid=flash]`); flash != "Non eseguito: l'agente non è disponibile." {
+		t.Fatalf("refusal flash in Italian %q", flash)
+	}
 	// Back to the Sales queue: Bruno is its only member, so it waits.
 	admin.Post("/admin/conversations/"+conv+"/transfer", url.Values{"target": {"skillset:" + sales}})
 	if a, s := holder(); a != "" || s != "queued" {
