@@ -30,6 +30,7 @@ type importView struct {
 	Shown   []storage.ImportRow // rows listed: errors, or the first rows with their action
 	Hidden  int                 // rows not listed
 	Expired bool
+	Region  string // the country chosen for numbers without a country code
 }
 
 // rowsShown bounds the rows a kept import lists.
@@ -76,10 +77,15 @@ func handleContactsImportCheck(d Deps) http.HandlerFunc {
 			d.renderImport(w, r, http.StatusUnprocessableEntity, v)
 			return
 		}
-		c, err := d.Store.StageContactImport(r.Context(), p.TenantID, p.Actor(httpx.ClientIP(r)), header.Filename, file)
+		region := r.PostFormValue("region")
+		c, err := d.Store.StageContactImport(r.Context(), p.TenantID, p.Actor(httpx.ClientIP(r)), header.Filename, region, file)
+		var fe *domain.FieldError
 		switch {
+		case errors.As(err, &fe):
+			c.FileIssues = []storage.ImportIssue{{Key: fe.Key}}
+			d.renderImport(w, r, http.StatusUnprocessableEntity, importView{ImportCheck: c})
 		case errors.Is(err, storage.ErrImportInvalid):
-			v := importView{ImportCheck: c, Shown: c.Bad}
+			v := importView{ImportCheck: c, Shown: c.Bad, Region: region}
 			v.Hidden = c.BadRows - len(c.Bad)
 			d.renderImport(w, r, http.StatusUnprocessableEntity, v)
 		case err != nil:

@@ -160,3 +160,20 @@ func plainChars(s string) bool {
 	}
 	return true
 }
+
+// Regions are the countries a person may choose for numbers written
+// without their country code (a contacts file exported from a local
+// address book), Italy's neighbours and main partners first. A short list
+// of ISO 3166 codes, each named in the interface ("country.XX").
+func Regions() []string {
+	return []string{"IT", "SM", "VA", "CH", "FR", "DE", "AT", "ES", "PT", "GB", "IE", "BE", "NL", "LU", "GR", "MT", "SI", "HR", "PL", "RO", "US"}
+}
+
+// CallingCode is a region's country calling code ("+39"), "" for a region
+// the numbering plans do not know.
+func CallingCode(region string) string {
+	if c := phonenumbers.GetCountryCodeForRegion(strings.ToUpper(region)); c > 0 {
+		return "+" + strconv.Itoa(c)
+	}
+	return ""
+}

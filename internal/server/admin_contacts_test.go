@@ -144,7 +144,20 @@ func TestBrowserAdminContacts(t *testing.T) {
 		t.Fatal("a file with a bad row imported something")
 	}
 
-	do("upload the fixed file and import it",
+	if got := eval(`document.querySelector("[data-testid=import-row][data-line='3'] [data-testid=row-issue]").textContent`); !strings.Contains(got, "country") {
+		t.Fatalf("the local number's error reads %q", got)
+	}
+	// Local numbers are Italian: say so, and the same file goes through.
+	do("read local numbers as Italian",
+		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=import-file]`), []string{bad}),
+		chromedp.SetValue(chromedp.CSS(`[data-testid=import-region]`), "IT"),
+		chromedp.Click(chromedp.CSS(`[data-testid=import-preview]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-preview-page][data-status=ready]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-row][data-line="3"][data-action=new]`)))
+	if got := eval(`document.querySelector("[data-testid=import-row][data-line='3']").textContent`); !strings.Contains(got, "393339990000") {
+		t.Fatalf("the local number's row reads %q", got)
+	}
+	do("or upload the fixed file and import it",
 		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=import-file]`), []string{good}),
 		chromedp.Click(chromedp.CSS(`[data-testid=import-preview]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=import-preview-page][data-status=ready]`)),

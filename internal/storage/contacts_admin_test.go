@@ -157,7 +157,7 @@ func TestContactsImportIsAllOrNothing(t *testing.T) {
 	auditBefore := lastAudit(t, db, tenantID)
 
 	good := strings.Replace(bad, "XXL", "L", 1)
-	p, err = st.StageContactImport(ctx, tenantID, admin, "good.csv", strings.NewReader(good))
+	p, err = st.StageContactImport(ctx, tenantID, admin, "good.csv", "", strings.NewReader(good))
 	if err != nil || !p.OK() || p.Status != storage.ImportReady || p.Rows != 3 || p.Created != 2 || p.Updated != 1 || p.Unchanged != 0 {
 		t.Fatalf("check: %+v %v", p, err)
 	}
@@ -238,7 +238,7 @@ func TestContactsExportThenImportChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	exported := contactsDump(t, st, tenantID)
-	p, err := st.StageContactImport(ctx, tenantID, admin, "export.csv", strings.NewReader(exported))
+	p, err := st.StageContactImport(ctx, tenantID, admin, "export.csv", "", strings.NewReader(exported))
 	if err != nil || !p.OK() || p.Unchanged != 3 || p.Created+p.Updated != 0 {
 		t.Fatalf("the export read back: %+v %v\n%s", p, err, exported)
 	}

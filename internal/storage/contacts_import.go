@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/domain"
+	"switchboard/internal/phone"
 )
 
 // A contacts import in two steps with the file kept on the server between
@@ -98,10 +102,15 @@ const importRowsJoinSQL = ` FROM contact_import_rows r
 // StageContactImport reads an uploaded file as it streams and keeps its
 // rows for Import, counting what they would do against the contacts stored
 // now. A file with any issue keeps nothing: the check comes back with
-// ErrImportInvalid, its issues and its first rows with errors.
-func (s *Store) StageContactImport(ctx context.Context, tenantID string, actor Actor, fileName string, file io.Reader) (ImportCheck, error) {
+// ErrImportInvalid, its issues and its first rows with errors. Numbers
+// written without a country code are read in region, one of
+// phone.Regions() ("" refuses them).
+func (s *Store) StageContactImport(ctx context.Context, tenantID string, actor Actor, fileName, region string, file io.Reader) (ImportCheck, error) {
 	var c ImportCheck
 	c.FileName = trimFileName(fileName)
+	if region != "" && !slices.Contains(phone.Regions(), region) {
+		return c, &domain.FieldError{Field: "region", Key: "admin.contacts.import_region"}
+	}
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		if err := expireImports(ctx, tx, tenantID); err != nil {
 			return err
@@ -110,7 +119,7 @@ func (s *Store) StageContactImport(ctx context.Context, tenantID string, actor A
 		if err != nil {
 			return err
 		}
-		ir := newImportReader(file, defs)
+		ir := newImportReader(file, defs, region)
 		c.Columns = ir.columns
 		if len(ir.fileIssues) > 0 {
 			c.FileIssues = ir.fileIssues
@@ -435,7 +444,7 @@ func (s *Store) importProgress(ctx context.Context, tenantID, importID string, d
 // ImportContacts checks and applies a whole file at once, for the CLI,
 // the demo and tests; the pages go through the job.
 func (s *Store) ImportContacts(ctx context.Context, tenantID string, actor Actor, file io.Reader) (ImportCheck, error) {
-	c, err := s.StageContactImport(ctx, tenantID, actor, "", file)
+	c, err := s.StageContactImport(ctx, tenantID, actor, "", "", file)
 	if err != nil {
 		return c, err
 	}

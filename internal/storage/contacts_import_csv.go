@@ -84,10 +84,11 @@ func (p ImportPlan) OK() bool { return len(p.FileIssues) == 0 && p.BadRows == 0 
 // NormalizeWhatsAppPhone turns a phone number written in international form
 // (+39 333 123 4567, 0039…) into WhatsApp's id: E.164's digits, checked
 // against the country's numbering plan (internal/phone). A number without
-// its country code is refused rather than guessed: tenants have no country
-// of their own, and a tenant in Rome may well import Swiss customers.
-func NormalizeWhatsAppPhone(s string) (string, error) {
-	waID, err := phone.WaID(s, "")
+// its country code is read in region (ISO 3166, chosen by the person
+// importing the file: tenants have no country of their own, and a tenant in
+// Rome may well import Swiss customers), and refused when region is "".
+func NormalizeWhatsAppPhone(s, region string) (string, error) {
+	waID, err := phone.WaID(s, region)
 	var pe *phone.Error
 	if errors.As(err, &pe) {
 		return "", fieldError(ColPhone, pe.Key)
@@ -103,16 +104,18 @@ type importReader struct {
 	csv        *csv.Reader
 	columns    []string
 	fields     map[string]ContactField
+	region     string         // where numbers without a country code are (NormalizeWhatsAppPhone)
 	seen       map[string]int // wa_id → the line that had it first
 	rows       int
 	fileIssues []ImportIssue
 }
 
 // newImportReader reads the header; a bad header is in fileIssues and the
-// reader yields no rows.
-func newImportReader(r io.Reader, fields []ContactField) *importReader {
+// reader yields no rows. Numbers without a country code are read in region
+// ("" refuses them).
+func newImportReader(r io.Reader, fields []ContactField, region string) *importReader {
 	src := &checkedReader{r: r, limit: MaxImportBytes, line: 1}
-	ir := &importReader{src: src, fields: map[string]ContactField{}, seen: map[string]int{}}
+	ir := &importReader{src: src, fields: map[string]ContactField{}, region: region, seen: map[string]int{}}
 	for _, f := range fields {
 		ir.fields[f.Key] = f
 	}
@@ -201,7 +204,7 @@ func (ir *importReader) next() (ImportRow, bool) {
 			return ImportRow{}, false
 		}
 		ir.rows++
-		row := parseImportRow(line, ir.columns, rec, ir.fields)
+		row := parseImportRow(line, ir.columns, rec, ir.fields, ir.region)
 		if row.WaID != "" {
 			if first, dup := ir.seen[row.WaID]; dup {
 				row.Issues = append(row.Issues, ImportIssue{Column: ColPhone, Key: "admin.contacts.import_duplicate", Arg: strconv.Itoa(first)})
@@ -224,7 +227,7 @@ func ParseContactsCSV(data []byte, fields []ContactField) ImportPlan {
 
 // ParseContactsCSVReader is ParseContactsCSV reading from r.
 func ParseContactsCSVReader(r io.Reader, fields []ContactField) ImportPlan {
-	ir := newImportReader(r, fields)
+	ir := newImportReader(r, fields, "")
 	p := ImportPlan{Columns: ir.columns}
 	for {
 		row, ok := ir.next()
@@ -308,7 +311,7 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 }
 
 // parseImportRow checks each cell with the rules the pages use.
-func parseImportRow(line int, cols, rec []string, fields map[string]ContactField) ImportRow {
+func parseImportRow(line int, cols, rec []string, fields map[string]ContactField, region string) ImportRow {
 	row := ImportRow{Line: line}
 	fail := func(col string, err error) {
 		var fe *domain.FieldError
@@ -334,7 +337,7 @@ func parseImportRow(line int, cols, rec []string, fields map[string]ContactField
 		switch col {
 		case ColPhone:
 			row.Phone = v
-			waID, err := NormalizeWhatsAppPhone(v)
+			waID, err := NormalizeWhatsAppPhone(v, region)
 			if err != nil {
 				fail(col, err)
 			}

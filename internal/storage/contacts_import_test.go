@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"switchboard/internal/domain"
 	"switchboard/internal/storage"
 	"switchboard/internal/storage/storagetest"
 )
@@ -130,7 +131,7 @@ func TestContactsImport100000Rows(t *testing.T) {
 
 	// One bad row among 100,000: nothing is kept, nothing changes.
 	start := time.Now()
-	c, err := st.StageContactImport(ctx, tenantID, admin, "bad.csv", contactRows(100000, 73457))
+	c, err := st.StageContactImport(ctx, tenantID, admin, "bad.csv", "", contactRows(100000, 73457))
 	t.Logf("checked 100,000 rows with one bad in %v", time.Since(start).Round(time.Millisecond))
 	if !errors.Is(err, storage.ErrImportInvalid) || c.ID != "" || c.BadRows != 1 || len(c.Bad) != 1 || c.Bad[0].Line != 73457 ||
 		c.Bad[0].Issues[0].Key != "phone.too_short" {
@@ -144,7 +145,7 @@ func TestContactsImport100000Rows(t *testing.T) {
 	}
 
 	start = time.Now()
-	c, err = st.StageContactImport(ctx, tenantID, admin, "good.csv", contactRows(100000, 0))
+	c, err = st.StageContactImport(ctx, tenantID, admin, "good.csv", "", contactRows(100000, 0))
 	checked := time.Since(start)
 	if err != nil || c.Rows != 100000 || c.Created != 99000 || c.Updated != 1000 || c.Unchanged != 0 {
 		t.Fatalf("the check: %v %+v", err, c.ContactImport)
@@ -211,7 +212,7 @@ func TestContactsImportFailsWhole(t *testing.T) {
 	if _, err := st.DefineContactField(ctx, tenantID, admin, storage.ContactField{Key: "city", Label: "City", Kind: storage.FieldKindText}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := st.StageContactImport(ctx, tenantID, admin, "x.csv", contactRows(50000, 0))
+	c, err := st.StageContactImport(ctx, tenantID, admin, "x.csv", "", contactRows(50000, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +240,7 @@ func TestContactsImportFailsWhole(t *testing.T) {
 		t.Fatalf("the failed import: %+v %v", again, err)
 	}
 
-	c, err = st.StageContactImport(ctx, tenantID, admin, "y.csv", strings.NewReader("phone\n+393331112222\n"))
+	c, err = st.StageContactImport(ctx, tenantID, admin, "y.csv", "", strings.NewReader("phone\n+393331112222\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,5 +252,47 @@ func TestContactsImportFailsWhole(t *testing.T) {
 	}
 	if err := st.StartContactImport(ctx, tenantID, c.ID); !errors.Is(err, storage.ErrImportExpired) {
 		t.Fatalf("an expired import started: %v", err)
+	}
+}
+
+// TestContactsImportLocalNumbers: a file of local numbers (an Italian
+// address book's export) is refused while no country is chosen, and read
+// in Italy's plan once it is; numbers with + or 00 keep their own country,
+// and a local number Italy's plan does not have is still refused. A country not
+// offered is refused before the file is read.
+func TestContactsImportLocalNumbers(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	f := storagetest.Seed(t, db)
+	ctx := context.Background()
+	st, tenantID := db.Store, f.A.ID
+	admin := storage.Actor{UserID: f.A.Admin.ID, Email: f.A.Admin.Email}
+	file := "phone,name\n333 111 2222,Marta\n(06) 6988 1234,Ufficio\n+41 79 123 45 67,Hans\n0044 7911 123456,Jane\n"
+
+	c, err := st.StageContactImport(ctx, tenantID, admin, "rubrica.csv", "", strings.NewReader(file))
+	if !errors.Is(err, storage.ErrImportInvalid) || c.BadRows != 2 || c.Bad[0].Issues[0].Key != "phone.no_country_code" {
+		t.Fatalf("local numbers without a country: %v %+v", err, c.Bad)
+	}
+	c, err = st.StageContactImport(ctx, tenantID, admin, "rubrica.csv", "IT", strings.NewReader(file))
+	if err != nil || c.Rows != 4 || c.Created != 4 {
+		t.Fatalf("read as Italian: %v %+v %+v", err, c.ContactImport, c.Bad)
+	}
+	if err := st.StartContactImport(ctx, tenantID, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ApplyContactImport(ctx, tenantID, admin, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := countRows(t, st, tenantID, `SELECT count(*) FROM contacts WHERE wa_id IN ('393331112222', '390669881234', '41791234567', '447911123456')`)
+	if got != 4 {
+		t.Fatalf("%d of the four contacts stored with their international numbers", got)
+	}
+	c, err = st.StageContactImport(ctx, tenantID, admin, "other.csv", "IT", strings.NewReader("phone\n999 123 4567\n"))
+	if !errors.Is(err, storage.ErrImportInvalid) || c.BadRows != 1 {
+		t.Fatalf("a number Italy's plan does not have: %v %+v", err, c.Bad)
+	}
+	var fe *domain.FieldError
+	if _, err := st.StageContactImport(ctx, tenantID, admin, "x.csv", "XX", strings.NewReader(file)); !errors.As(err, &fe) || fe.Field != "region" {
+		t.Fatalf("an unknown country: %v", err)
 	}
 }
