@@ -96,3 +96,20 @@ func TestReasonsAreTranslated(t *testing.T) {
 		}
 	}
 }
+
+// Every country offered for local numbers has a calling code and a name in
+// the interface.
+func TestRegionsAreKnownAndNamed(t *testing.T) {
+	t.Parallel()
+	for _, r := range phone.Regions() {
+		if phone.CallingCode(r) == "" || !i18n.Has("country."+r) {
+			t.Errorf("region %s: calling code %q, named %v", r, phone.CallingCode(r), i18n.Has("country."+r))
+		}
+	}
+	if got := phone.CallingCode("IT"); got != "+39" {
+		t.Errorf("Italy's calling code: %q", got)
+	}
+	if got := phone.CallingCode("XX"); got != "" {
+		t.Errorf("an unknown region's calling code: %q", got)
+	}
+}
