@@ -1,11 +1,13 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -265,25 +267,83 @@ func handleTemplateSubmit(d Deps) http.HandlerFunc {
 	}
 }
 
-// handleTemplateDelete deletes a draft Meta never had.
+// handleTemplateDelete deletes a draft Meta never had, or a template Meta
+// has, at Meta first (this language only) through its number: Meta's
+// refusal comes back to the administrator in Meta's words and nothing
+// changes.
 func handleTemplateDelete(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, _ := auth.FromContext(r.Context())
+		ctx := r.Context()
+		p, _ := auth.FromContext(ctx)
 		t, ok := d.loadTemplate(w, r)
 		if !ok {
 			return
 		}
-		switch err := d.Store.DeleteTemplateDraft(r.Context(), p.TenantID, actor(r), t.ID); {
+		var refused string
+		err := d.Store.DeleteTemplateDraft(ctx, p.TenantID, actor(r), t.ID)
+		if errors.Is(err, storage.ErrTemplateLocked) && t.DeletableAtMeta() {
+			err = d.Store.DeleteTemplateAtMeta(ctx, p.TenantID, actor(r), t.ID, func(t storage.AdminTemplate) error {
+				n, err := d.templateNumber(ctx, t)
+				if err != nil {
+					return err
+				}
+				cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				defer cancel()
+				if refused, err = d.Catalog.Delete(cctx, n, t); err == nil && refused != "" {
+					return errRefusedByMeta
+				}
+				return err
+			})
+		}
+		back := "/admin/templates/" + t.ID
+		switch {
+		case errors.Is(err, errRefusedByMeta):
+			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.delete_refused", refused)
 		case errors.Is(err, storage.ErrTemplateLocked):
 			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.not_deletable", "")
-			http.Redirect(w, r, "/admin/templates/"+t.ID, http.StatusSeeOther)
 		case errors.Is(err, storage.ErrNotFound):
 			d.NotFound(w, r)
+			return
+		case errors.Is(err, errNoTemplateNumber):
+			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.delete_no_number", "")
 		case err != nil:
-			d.Unavailable(w, r, "delete template", err)
+			d.Logger.WarnContext(ctx, "delete template", "template", t.ID, "error", err)
+			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.delete_failed", "")
+		case t.MetaID != "":
+			ui.SetFlash(w, d.Cookies, "success", "admin.tpl.deleted_at_meta", "")
 		default:
 			ui.SetFlash(w, d.Cookies, "success", "admin.tpl.deleted", "")
-			http.Redirect(w, r, "/admin/templates", http.StatusSeeOther)
+			back = "/admin/templates"
+		}
+		http.Redirect(w, r, back, http.StatusSeeOther)
+	}
+}
+
+// errRefusedByMeta stops a deletion Meta refused (its words are the flash).
+var errRefusedByMeta = errors.New("meta refused the deletion")
+
+// errNoTemplateNumber is a template whose WhatsApp account none of the
+// tenant's numbers belongs to any more.
+var errNoTemplateNumber = errors.New("no number of the template's WhatsApp account")
+
+// templateNumber is the number Meta is reached through for a template: its
+// own, or for one found at Meta (synced) a number of its WhatsApp account.
+func (d Deps) templateNumber(ctx context.Context, t storage.AdminTemplate) (domain.Number, error) {
+	if t.NumberID != "" {
+		n, err := d.Store.Number(ctx, t.TenantID, t.NumberID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return n, errNoTemplateNumber
+		}
+		return n, err
+	}
+	numbers, err := d.Store.ListNumbers(ctx, t.TenantID)
+	if err != nil {
+		return domain.Number{}, err
+	}
+	for _, n := range numbers {
+		if n.WABAID == t.WABAID {
+			return n, nil
 		}
 	}
+	return domain.Number{}, errNoTemplateNumber
 }

@@ -41,6 +41,22 @@ func (c *Catalog) Forward(ctx context.Context, n domain.Number, t storage.AdminT
 	return storage.ForwardOutcome{}, err
 }
 
+// Delete deletes a template (its language only, by Meta's id) at Meta
+// through its number's client and token. Meta refusing (a disabled
+// template, one it no longer has) is an outcome in Meta's words; anything
+// else is an error.
+func (c *Catalog) Delete(ctx context.Context, n domain.Number, t storage.AdminTemplate) (refused string, err error) {
+	token, err := c.token(n)
+	if err != nil {
+		return "", err
+	}
+	err = c.client(n).DeleteTemplate(ctx, token, n.WABAID, t.Name, t.MetaID)
+	if reason, ok := templateRefusal(err); ok {
+		return reason, nil
+	}
+	return "", err
+}
+
 // templateRefusal reads Meta's refusal of a template's content: code 100
 // (invalid parameter) or a 2388xxx subcode, in the words Meta gives users
 // when it gives them.

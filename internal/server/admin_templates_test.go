@@ -507,3 +507,98 @@ func signInAs(app *servertest.App, email, landing string) chromedp.Action[chrome
 func signOutSteps() chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(chromedp.Click(chromedp.CSS(`[data-testid=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)))
 }
+
+// TestTemplateDeletedAtMeta: an approved template is deleted at Meta from
+// its page (the sandbox's Meta deletes that language); it then says so,
+// cannot be deleted twice, and no longer counts against the plan, so a
+// tenant at its limit of one can have another template approved. A
+// template Meta disabled is refused by Meta, in Meta's words, and stays.
+// Tenant B's administrator cannot delete A's.
+func TestTemplateDeletedAtMeta(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, servertest.Options{RunWorkers: true})
+	n := templateNumber(t, app, 1)
+	admin := app.Client(t)
+	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	op := app.Client(t)
+	op.MustLogin(app.F.Operator.Email, storagetest.Password)
+	approved := func(name string) string {
+		t.Helper()
+		admin.Get("/admin/templates/new")
+		r := admin.Post("/admin/templates", templateValues(n.ID, name))
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("create %s: %d %s", name, r.Status, r.Text("[data-testid=form-error]"))
+		}
+		id := strings.TrimPrefix(r.Location, "/admin/templates/")
+		admin.Get("/admin/templates/" + id)
+		if r := admin.Post("/admin/templates/"+id+"/submit", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("submit %s: %d", name, r.Status)
+		}
+		if flash := admin.Get("/admin/templates/" + id).Text("[data-testid=flash]"); strings.Contains(flash, "plan") {
+			t.Fatalf("submit %s refused: %q", name, flash)
+		}
+		op.Get("/operator/templates")
+		if r := op.Post("/operator/templates/"+id+"/forward", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("forward %s: %d", name, r.Status)
+		}
+		waitTemplateState(t, app, id, storage.TemplateApproved)
+		return id
+	}
+	first := approved("order_shipped")
+	page := admin.Get("/admin/templates/" + first)
+	if !page.Has("[data-testid=template-delete-at-meta]") || !strings.Contains(page.Text("[data-testid=template-delete-at-meta]"), "30 days") {
+		t.Fatal("an approved template's page offers no deletion at Meta, or does not warn")
+	}
+	other := app.Client(t)
+	other.MustLogin(app.F.B.Admin.Email, storagetest.Password)
+	other.Get("/admin/templates")
+	if r := other.Post("/admin/templates/"+first+"/delete", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("tenant B deleting A's template: %d", r.Status)
+	}
+
+	// At the plan's limit of one, a second is refused.
+	admin.Get("/admin/templates/new")
+	if r := admin.Post("/admin/templates", templateValues(n.ID, "order_delivered")); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Text("[data-testid=form-error]"), "1") {
+		t.Fatalf("a second template at a limit of one: %d %q", r.Status, r.Text("[data-testid=form-error]"))
+	}
+
+	admin.Get("/admin/templates/" + first)
+	if r := admin.Post("/admin/templates/"+first+"/delete", nil); r.Status != http.StatusSeeOther || r.Location != "/admin/templates/"+first {
+		t.Fatalf("delete at Meta: %d %s", r.Status, r.Location)
+	}
+	page = admin.Get("/admin/templates/" + first)
+	if flash := page.Text("[data-testid=flash]"); flash != "Deleted at Meta." || page.Has("[data-testid=template-delete-at-meta]") {
+		t.Fatalf("after deleting: flash %q, still offered %v", flash, page.Has("[data-testid=template-delete-at-meta]"))
+	}
+	for _, mt := range app.Sandbox.Fake.Templates(n.WABAID) {
+		if mt.Name == "order_shipped" && mt.Status != "DELETED" {
+			t.Fatalf("Meta still has it as %s", mt.Status)
+		}
+	}
+	if got, _ := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, first); got.State() != storage.TemplateDeleted {
+		t.Fatalf("state after deleting: %s", got.State())
+	}
+	admin.Post("/admin/templates/"+first+"/delete", nil)
+	if flash := admin.Get("/admin/templates/" + first).Text("[data-testid=flash]"); !strings.Contains(flash, "cannot be deleted") {
+		t.Fatalf("deleting twice: %q", flash)
+	}
+
+	// The slot is free: a second goes through.
+	second := approved("order_delivered")
+	got, _ := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, second)
+
+	// Meta disables it: Meta refuses its deletion, and it stays.
+	if err := app.Sandbox.Fake.DecideTemplate(n.WABAID, got.MetaID, "DISABLED", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitTemplateState(t, app, second, storage.TemplateDisabled)
+	admin.Get("/admin/templates/" + second)
+	admin.Post("/admin/templates/"+second+"/delete", nil)
+	if flash := admin.Get("/admin/templates/" + second).Text("[data-testid=flash]"); !strings.Contains(flash, "Meta refused to delete it") || !strings.Contains(flash, "Disabled") {
+		t.Fatalf("deleting a disabled template: %q", flash)
+	}
+	if got, _ := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, second); got.State() != storage.TemplateDisabled {
+		t.Fatalf("a disabled template after Meta refused: %s", got.State())
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"switchboard/internal/domain"
 )
 
 // A template's life in Switchboard (migration 000013): the administrator
@@ -58,13 +60,14 @@ const (
 	TemplateRejected  = "rejected"
 	TemplatePaused    = "paused"
 	TemplateDisabled  = "disabled"
-	TemplateOther     = "other" // Meta's rarer states (archived, in appeal, …)
+	TemplateDeleted   = "deleted" // deleted at Meta (by us or in WhatsApp Manager)
+	TemplateOther     = "other"   // Meta's rarer states (archived, in appeal, …)
 )
 
 // TemplateStates lists the states in the order the filter offers them.
 func TemplateStates() []string {
 	return []string{TemplateDraft, TemplateRefused, TemplateSubmitted, TemplatePending, TemplateApproved,
-		TemplateRejected, TemplatePaused, TemplateDisabled, TemplateOther}
+		TemplateRejected, TemplatePaused, TemplateDisabled, TemplateDeleted, TemplateOther}
 }
 
 // State is where the template stands, from our review and Meta's status.
@@ -88,8 +91,17 @@ func (t AdminTemplate) State() string {
 		return TemplatePaused
 	case "DISABLED":
 		return TemplateDisabled
+	case "DELETED", "PENDING_DELETION":
+		return TemplateDeleted
 	}
 	return TemplateOther
+}
+
+// DeletableAtMeta reports whether the administrator may delete it at Meta:
+// Meta has it and it is not deleted already (Meta refuses a disabled one,
+// in its own words).
+func (t AdminTemplate) DeletableAtMeta() bool {
+	return t.Review == "at_meta" && t.MetaID != "" && t.State() != TemplateDeleted
 }
 
 // Editable reports whether the administrator may change it: a draft, or a
@@ -321,6 +333,37 @@ func (s *Store) DeleteTemplateDraft(ctx context.Context, tenantID string, actor 
 			return err
 		}
 		return audit(ctx, tx, tenantID, actor, "template.delete", name+" ("+lang+")", nil)
+	})
+}
+
+// DeleteTemplateAtMeta deletes one of the tenant's templates at Meta (this
+// language only) through del, with the row locked so that two deletions
+// or a deletion and an edit do not cross; once Meta agreed the row says
+// DELETED (Meta's webhook says so too, later) and no longer counts against
+// the plan. A template Meta does not have is ErrTemplateLocked; what del
+// returns (Meta's refusal) is returned and nothing changes.
+func (s *Store) DeleteTemplateAtMeta(ctx context.Context, tenantID string, actor Actor, id string, del func(AdminTemplate) error) error {
+	if !domain.ValidID(id) {
+		return ErrNotFound
+	}
+	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		t, err := scanAdminTemplate(tx.QueryRow(ctx, `SELECT `+adminTemplateColumns+adminTemplateFrom+`
+			WHERE t.tenant_id = $1 AND t.id = $2 FOR UPDATE OF t`, tenantID, id))
+		if err != nil {
+			return notFound(err)
+		}
+		if !t.DeletableAtMeta() {
+			return ErrTemplateLocked
+		}
+		if err := del(t); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE templates SET status = 'DELETED', updated_at = now() WHERE tenant_id = $1 AND id = $2`,
+			tenantID, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, tenantID, actor, "template.delete_at_meta", t.Name+" ("+t.Language+")", map[string]any{
+			"before": map[string]any{"state": t.State(), "meta_id": t.MetaID}, "after": map[string]any{"state": TemplateDeleted}})
 	})
 }
 

@@ -194,6 +194,8 @@ func TestTemplateStates(t *testing.T) {
 		{"draft", "REJECTED", "", storage.TemplateRejected, true}, // being edited
 		{"at_meta", "PAUSED", "", storage.TemplatePaused, false},
 		{"at_meta", "DISABLED", "", storage.TemplateDisabled, false},
+		{"at_meta", "DELETED", "", storage.TemplateDeleted, false},
+		{"at_meta", "PENDING_DELETION", "", storage.TemplateDeleted, false},
 		{"at_meta", "ARCHIVED", "", storage.TemplateOther, false},
 	}
 	for _, c := range cases {
