@@ -183,6 +183,9 @@ func handleRuleCreate(d Deps) http.HandlerFunc {
 		}
 		if err != nil {
 			d.discardRuleFile(ctx, file)
+			if ruleFileChosen(r) {
+				f.Values["file_again"] = "on"
+			}
 		}
 		d.rulesDone(w, r, err, rulesView{Form: f}, "rules.created")
 	}
@@ -216,6 +219,9 @@ func handleRuleUpdate(d Deps) http.HandlerFunc {
 		}
 		if err != nil {
 			d.discardRuleFile(ctx, file)
+			if ruleFileChosen(r) {
+				f.Values["file_again"] = "on"
+			}
 		} else if old := before.Reply.Media; old != nil && (k.Reply.Media == nil || k.Reply.Media.ID != old.ID) {
 			d.releaseRuleFile(ctx, p.TenantID, old)
 		}

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"mime"
 	"net/http"
 
@@ -51,9 +52,15 @@ func (d Deps) storeRuleFile(ctx context.Context, r *http.Request, k *storage.Key
 	if kind == "" {
 		return nil, fail("rule.err.media_type")
 	}
+	// What can be checked without the file is, before it is stored.
+	probe := *k
+	probe.Reply.Media = &storage.RuleMedia{ID: domain.NewID(), Kind: kind}
+	if _, err := storage.CheckKeywordRule(probe); err != nil {
+		return nil, err
+	}
+	p, _ := auth.FromContext(ctx)
 	numberID := k.NumberID
 	if numberID == "" {
-		p, _ := auth.FromContext(ctx)
 		numbers, err := d.Store.ListNumbers(ctx, p.TenantID)
 		if err != nil {
 			return nil, err
@@ -62,10 +69,11 @@ func (d Deps) storeRuleFile(ctx context.Context, r *http.Request, k *storage.Key
 			return nil, fail("rule.err.media_no_number")
 		}
 		numberID = numbers[0].ID
-	} else if !domain.ValidID(numberID) {
+	} else if _, err := d.Store.Number(ctx, p.TenantID, numberID); errors.Is(err, storage.ErrNotFound) {
 		return nil, &domain.FieldError{Field: "number_id", Key: "rule.err.number"}
+	} else if err != nil {
+		return nil, err
 	}
-	p, _ := auth.FromContext(ctx)
 	m, err := outbound.StoreMedia(ctx, d.Store, d.Blobs, outbound.Upload{TenantID: p.TenantID, NumberID: numberID, Kind: kind,
 		Filename: sampleName(header.Filename, mimeType), MimeType: mimeType, Size: header.Size, File: file})
 	if me, ok := outbound.MediaRefusal(err); ok {
@@ -91,6 +99,16 @@ func (d Deps) discardRuleFile(ctx context.Context, m *domain.Media) {
 	if err := outbound.DiscardMedia(context.WithoutCancel(ctx), d.Store, d.Blobs, *m); err != nil {
 		d.Logger.WarnContext(ctx, "discard a rule's file", "media_id", m.ID, "error", err)
 	}
+}
+
+// ruleFileChosen reports whether the form carried a file: when the rule is
+// refused the file is not kept, and the form says to choose it again.
+func ruleFileChosen(r *http.Request) bool {
+	if r.MultipartForm == nil {
+		return false
+	}
+	files := r.MultipartForm.File["reply_media"]
+	return len(files) > 0 && files[0].Size > 0
 }
 
 // ruleFileShown puts a rule's current file on its form, to be named there.

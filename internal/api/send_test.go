@@ -126,6 +126,22 @@ func TestSendAPIThroughTheSandbox(t *testing.T) {
 		return false
 	})
 
+	// The same picture above reply buttons.
+	code, withButtons := c.send(`{"number_id":"`+n.ID+`","to":"`+customer+`","type":"interactive","interactive":{"header_media_id":"`+
+		media["id"].(string)+`","header_kind":"image","body":"Ti piace?","buttons":[{"id":"yes","title":"Sì"},{"id":"no","title":"No"}]}}`, nil)
+	if code != 202 {
+		t.Fatalf("send buttons under a picture: %d %v", code, withButtons)
+	}
+	waitFor(t, func() bool {
+		for _, e := range app.Sandbox.Fake.Conversation(n.PhoneNumberID, customer) {
+			if e.Direction == fakemeta.Outbound && e.Type == "interactive" && e.Media != nil && len(e.Choices) == 2 {
+				data, _, err := app.Sandbox.Fake.MediaContent(e.Media.ID)
+				return err == nil && bytes.Equal(data, photo)
+			}
+		}
+		return false
+	})
+
 	// Idempotency: the same key, the same message, one send.
 	hdr := map[string]string{"Idempotency-Key": "reply-1"}
 	body := `{"number_id":"` + n.ID + `","to":"` + customer + `","type":"text","text":{"body":"Eccolo!"}}`
@@ -146,6 +162,10 @@ func TestSendAPIThroughTheSandbox(t *testing.T) {
 		{`{"number_id":"` + n.ID + `","to":"` + customer + `","type":"fax"}`, "invalid_content", 422},
 		{`{"number_id":"` + n.ID + `","to":"` + customer + `","type":"text","text":{"body":"hi"},"extra":1}`, "invalid_json", 400},
 		{`not json`, "invalid_json", 400},
+		// A JPEG is neither a video nor a document: refused before any upload.
+		{`{"number_id":"` + n.ID + `","to":"` + customer + `","type":"video","video":{"media_id":"` + media["id"].(string) + `"}}`, "invalid_content", 422},
+		{`{"number_id":"` + n.ID + `","to":"` + customer + `","type":"interactive","interactive":{"header_media_id":"` + media["id"].(string) +
+			`","header_kind":"document","body":"Il catalogo","buttons":[{"id":"ok","title":"Grazie"}]}}`, "invalid_content", 422},
 	} {
 		if code, b := c.send(tc.body, nil); code != tc.status || errCode(b) != tc.code {
 			t.Errorf("%s: %d %v, want %d %s", tc.body, code, b, tc.status, tc.code)

@@ -336,8 +336,8 @@ func (t *turn) answerRule(ctx context.Context, rules *ruleSet) error {
 // it has not heard of yet.
 func (t *turn) applyRule(ctx context.Context, r storage.RuleToApply, routable bool) error {
 	var c outbound.Content
-	if err := json.Unmarshal(r.Reply, &c); err != nil || c.Validate() != nil {
-		t.e.logger.Warn("keyword rule with an unusable reply", "rule_id", r.ID, "error", err)
+	if err := json.Unmarshal(r.Reply, &c); err != nil || c.Validate() != nil || r.FileMissing {
+		t.e.logger.Warn("keyword rule with an unusable reply", "rule_id", r.ID, "error", err, "file_missing", r.FileMissing)
 	} else {
 		t.out = append(t.out, c)
 	}

@@ -87,12 +87,13 @@ type TemplateButton struct {
 // rows). Reply buttons may sit under a picture, a video or a document
 // (HeaderMediaID, our media id, and HeaderKind); lists may not.
 type Interactive struct {
-	HeaderMediaID string   `json:"header_media_id,omitempty"`
-	HeaderKind    string   `json:"header_kind,omitempty"` // image, video, document
-	Body          string   `json:"body"`
-	Buttons       []Choice `json:"buttons,omitempty"`
-	ListButton    string   `json:"list_button,omitempty"`
-	Rows          []Choice `json:"rows,omitempty"`
+	HeaderMediaID  string   `json:"header_media_id,omitempty"`
+	HeaderKind     string   `json:"header_kind,omitempty"`     // image, video, document
+	HeaderFilename string   `json:"header_filename,omitempty"` // a document's name as the customer sees it
+	Body           string   `json:"body"`
+	Buttons        []Choice `json:"buttons,omitempty"`
+	ListButton     string   `json:"list_button,omitempty"`
+	Rows           []Choice `json:"rows,omitempty"`
 }
 
 // Choice is a reply button or a list row.
@@ -112,6 +113,20 @@ func (c Content) FileID() string {
 		return c.Template.HeaderMediaID
 	case c.Interactive != nil:
 		return c.Interactive.HeaderMediaID
+	}
+	return ""
+}
+
+// fileKind is what the message sends its file as (image, video, audio,
+// document), "" for no file or a sticker (whose kind its bytes decide).
+func (c Content) fileKind() string {
+	switch {
+	case c.MediaID != "" && c.Type != TypeSticker:
+		return c.Type
+	case c.Template != nil && c.Template.HeaderMediaID != "":
+		return c.Template.HeaderKind
+	case c.Interactive != nil && c.Interactive.HeaderMediaID != "":
+		return c.Interactive.HeaderKind
 	}
 	return ""
 }

@@ -85,6 +85,7 @@ func toGraph(d Delivery) graph.OutgoingMessage {
 				case TypeVideo:
 					h.Video = hm
 				case TypeDocument:
+					hm.Filename = it.HeaderFilename
 					h.Document = hm
 				}
 				m.Interactive.Header = h

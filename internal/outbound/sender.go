@@ -182,29 +182,23 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 		s.fail(ctx, r, nil, "access token cannot be decrypted", "replace the number's access token")
 		return
 	}
-	// The lease is renewed first, so that nothing stands between the
-	// pacer's go-ahead and the request: Meta counts arrivals.
-	if ok, err := s.store.RenewLease(ctx, r, s.Lease); err != nil || !ok {
-		if err != nil {
-			s.logger.Error("outbox: renew lease", "outbox_id", r.ID, "error", err)
-			s.retry(ctx, r, 0, "could not renew the lease")
-		}
-		return
-	}
 	d := Delivery{Recipient: r.Recipient, Content: c, Reference: "sb:" + r.MessageID}
-	if err := s.pacer.wait(ctx, r.Number.ID, r.Number.Throughput, r.Recipient); err != nil {
-		s.retry(ctx, r, 0, "stopped before sending")
-		return
-	}
+	// A file is uploaded first (it may take a while), before the lease is
+	// renewed and the pacer lets the request go.
 	var cached bool
 	if mediaID := c.FileID(); mediaID != "" {
-		d.MetaMediaID, cached, err = s.upload(ctx, r, token, mediaID)
-		if err != nil {
+		if !s.renew(ctx, r) {
+			return
+		}
+		if d.MetaMediaID, cached, err = s.upload(ctx, r, token, mediaID); err != nil {
 			s.outcome(ctx, r, err)
 			return
 		}
 	}
-	wamid, err := s.transport.Deliver(ctx, r.Number, token, d)
+	wamid, stopped, err := s.send(ctx, r, token, d)
+	if stopped {
+		return
+	}
 	if cached && mediaExpired(err) {
 		// Meta forgot the upload before we expected it to: upload again
 		// and send once more (Meta refused the first request outright, so
@@ -213,11 +207,16 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 			s.outcome(ctx, r, ferr)
 			return
 		}
+		if !s.renew(ctx, r) {
+			return
+		}
 		if d.MetaMediaID, _, err = s.upload(ctx, r, token, c.FileID()); err != nil {
 			s.outcome(ctx, r, err)
 			return
 		}
-		wamid, err = s.transport.Deliver(ctx, r.Number, token, d)
+		if wamid, stopped, err = s.send(ctx, r, token, d); stopped {
+			return
+		}
 	}
 	if err != nil {
 		s.outcome(ctx, r, err)
@@ -235,6 +234,33 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 	if err != nil {
 		s.logger.Error("outbox: record sent", "outbox_id", r.ID, "wamid", wamid, "error", err)
 	}
+}
+
+// send renews the row's lease, waits for the pacer's go-ahead and makes
+// the request: nothing stands between the go-ahead and the request (Meta
+// counts arrivals). stopped means the row was left to retry (or is no
+// longer ours) and nothing was sent.
+func (s *Sender) send(ctx context.Context, r storage.OutboxRow, token string, d Delivery) (wamid string, stopped bool, err error) {
+	if !s.renew(ctx, r) {
+		return "", true, nil
+	}
+	if err := s.pacer.wait(ctx, r.Number.ID, r.Number.Throughput, r.Recipient); err != nil {
+		s.retry(ctx, r, 0, "stopped before sending")
+		return "", true, nil
+	}
+	wamid, err = s.transport.Deliver(ctx, r.Number, token, d)
+	return wamid, false, err
+}
+
+// renew extends the row's lease before a step that may take a while; false
+// means the row is left to retry, or is no longer ours.
+func (s *Sender) renew(ctx context.Context, r storage.OutboxRow) bool {
+	ok, err := s.store.RenewLease(ctx, r, s.Lease)
+	if err != nil {
+		s.logger.Error("outbox: renew lease", "outbox_id", r.ID, "error", err)
+		s.retry(ctx, r, 0, "could not renew the lease")
+	}
+	return err == nil && ok
 }
 
 // upload returns Meta's id for a stored file sent through the row's

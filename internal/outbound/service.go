@@ -9,6 +9,7 @@ import (
 	"switchboard/internal/domain"
 	"switchboard/internal/phone"
 	"switchboard/internal/storage"
+	"switchboard/internal/whatsapp/graph"
 )
 
 // Service checks Meta's rules and queues messages.
@@ -105,10 +106,15 @@ func (s *Service) Send(ctx context.Context, r Request) (domain.Message, bool, er
 		if !domain.ValidID(mediaID) {
 			return domain.Message{}, false, refuse("unknown_media", "media_id is not a file uploaded to this tenant")
 		}
-		if _, err := s.store.Media(ctx, r.TenantID, mediaID); errors.Is(err, storage.ErrNotFound) {
+		m, err := s.store.Media(ctx, r.TenantID, mediaID)
+		if errors.Is(err, storage.ErrNotFound) {
 			return domain.Message{}, false, refuse("unknown_media", "media_id is not a file uploaded to this tenant")
 		} else if err != nil {
 			return domain.Message{}, false, err
+		}
+		if kind := r.Content.fileKind(); kind != "" && m.Size != nil && graph.CheckMedia(kind, m.MimeType, *m.Size) != nil {
+			// Meta would refuse it (131053) after an upload: say so now.
+			return domain.Message{}, false, refuse("invalid_content", "the file is %s, which WhatsApp does not send as %s", m.MimeType, kind)
 		}
 	}
 	m, created, err := s.store.EnqueueOutbound(ctx, r.Content.Outgoing(r.TenantID, r.NumberID, f.Contact.ID, waID, r.Sender, r.IdempotencyKey))

@@ -15,6 +15,7 @@ import (
 
 	"switchboard/internal/domain"
 	"switchboard/internal/server/servertest"
+	"switchboard/internal/storage"
 	"switchboard/internal/storage/storagetest"
 	"switchboard/internal/whatsapp/fakemeta"
 )
@@ -196,12 +197,18 @@ func TestKeywordRuleFileRefusedAndReplaced(t *testing.T) {
 			t.Errorf("%s: the form lost what was typed", c.what)
 		}
 	}
+	// A good file with a bad pattern: the pattern is named, the file is not
+	// kept, and the form says to choose it again.
+	r := admin.PostFile("/admin/rules", rule(url.Values{"pattern": {""}, "reply": {"x"}}), "reply_media", "prices.pdf", "application/pdf", []byte("%PDF-1.4"))
+	if r.Status != http.StatusUnprocessableEntity || !r.Has("[data-testid=error-pattern]") || !r.Has("[data-testid=rule-file-again]") {
+		t.Errorf("a bad pattern with a file: %d, again %v", r.Status, r.Has("[data-testid=rule-file-again]"))
+	}
 	if rules, _ := app.DB.Store.ListKeywordRules(context.Background(), app.F.A.ID); len(rules) != 0 || mediaRows() != 0 {
 		t.Fatalf("refused forms kept %d rules and %d files", len(rules), mediaRows())
 	}
 
 	// A PDF answers; replaced by another before anyone got it: the first goes.
-	r := admin.PostFile("/admin/rules", rule(url.Values{"reply": {"Our prices"}}), "reply_media", "prices-2026.pdf", "application/pdf", []byte("%PDF-1.4 2026"))
+	r = admin.PostFile("/admin/rules", rule(url.Values{"reply": {"Our prices"}}), "reply_media", "prices-2026.pdf", "application/pdf", []byte("%PDF-1.4 2026"))
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("a PDF answer: %d %s", r.Status, r.Text("[data-testid=error-reply_media]"))
 	}
@@ -227,6 +234,19 @@ func TestKeywordRuleFileRefusedAndReplaced(t *testing.T) {
 	current := rules[0].Reply.Media.ID
 	if current == old {
 		t.Fatal("the file was not replaced")
+	}
+	markSent(t, app, current)
+	// The only customer who got it is erased: the file stays, the rule
+	// still answers with it.
+	contactID := ""
+	_ = app.DB.Store.InPlatform(context.Background(), func(tx pgx.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT id FROM contacts WHERE tenant_id = $1 AND wa_id = '447700900299'`, app.F.A.ID).Scan(&contactID)
+	})
+	if _, err := app.DB.Store.EraseContact(context.Background(), app.F.A.ID, storage.Actor{Email: "test"}, contactID, "447700900299"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DB.Store.Media(context.Background(), app.F.A.ID, current); err != nil {
+		t.Fatalf("erasing the customer took the rule's file: %v", err)
 	}
 	markSent(t, app, current)
 	r = admin.Post("/admin/rules/"+rules[0].ID, rule(url.Values{"reply": {"Our prices: example.com"}, "remove_media": {"on"}}))
@@ -264,5 +284,33 @@ func markSent(t *testing.T, app *servertest.App, mediaID string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestKeywordRuleWithAFileGoneDoesNotLoseMessages: a rule naming a file
+// that no longer exists cannot answer, but the customer's message is
+// still taken in (no failed webhook) and the rule's tags still apply.
+func TestKeywordRuleWithAFileGoneDoesNotLoseMessages(t *testing.T) {
+	t.Parallel()
+	w := newBotWorld(t)
+	w.exec(`INSERT INTO keyword_rules (tenant_id, position, name, match, pattern, reply, set_tags)
+		VALUES ($1, 1, 'Menu', 'contains', 'menu', '{"type":"image","media_id":"00000000-0000-4000-8000-000000000001","text":"Menu"}', '{menu}')`, w.tenantID)
+	const customer = "447700900301"
+	w.sends(customer, fakemeta.InboundMessage{Text: "menu?"})
+	c := w.conversation(customer, "queued", func(c domain.Conversation) bool { return c.Status == "queued" })
+	var tags []string
+	var failed int
+	_ = w.app.DB.Store.InPlatform(context.Background(), func(tx pgx.Tx) error {
+		if err := tx.QueryRow(context.Background(), `SELECT tags FROM contacts WHERE id = $1`, c.ContactID).Scan(&tags); err != nil {
+			return err
+		}
+		return tx.QueryRow(context.Background(), `SELECT count(*) FROM webhook_events WHERE state = 'failed'`).Scan(&failed)
+	})
+	if len(tags) != 1 || tags[0] != "menu" || failed != 0 {
+		t.Fatalf("tags %v, failed webhook events %d", tags, failed)
+	}
+	w.quiet(customer, 0)
+	if !strings.Contains(w.app.Logs.String(), "file_missing=true") {
+		t.Error("the unusable rule was not logged")
 	}
 }

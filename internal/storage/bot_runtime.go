@@ -82,15 +82,19 @@ type RuleToApply struct {
 	SetPriority                        *int
 	SetSkillset                        string
 	Handoff                            bool
+	// FileMissing: the file the reply carries is gone (it cannot be sent;
+	// writing the message would break its foreign key).
+	FileMissing bool
 }
 
 // RulesToApply lists the active rules for a number (its own and the
 // tenant-wide ones) in the administrator's order.
 func (t InboundTx) RulesToApply(ctx context.Context, tenantID, numberID string) ([]RuleToApply, error) {
-	rows, err := t.tx.Query(ctx, `SELECT id, name, match, pattern, language, reply, set_tags, set_priority,
-			coalesce(set_skillset::text, ''), handoff
-		FROM keyword_rules WHERE tenant_id = $1 AND active AND (number_id IS NULL OR number_id = $2)
-		ORDER BY position, created_at`, tenantID, numberID)
+	rows, err := t.tx.Query(ctx, `SELECT k.id, k.name, k.match, k.pattern, k.language, k.reply, k.set_tags, k.set_priority,
+			coalesce(k.set_skillset::text, ''), k.handoff,
+			`+ruleMediaID+` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM media md WHERE md.tenant_id = k.tenant_id AND md.id = `+ruleMediaID+`)
+		FROM keyword_rules k WHERE k.tenant_id = $1 AND k.active AND (k.number_id IS NULL OR k.number_id = $2)
+		ORDER BY k.position, k.created_at`, tenantID, numberID)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +103,7 @@ func (t InboundTx) RulesToApply(ctx context.Context, tenantID, numberID string) 
 	for rows.Next() {
 		var r RuleToApply
 		if err := rows.Scan(&r.ID, &r.Name, &r.Match, &r.Pattern, &r.Language, &r.Reply, &r.SetTags, &r.SetPriority,
-			&r.SetSkillset, &r.Handoff); err != nil {
+			&r.SetSkillset, &r.Handoff, &r.FileMissing); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

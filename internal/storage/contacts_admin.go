@@ -468,12 +468,14 @@ func (s *Store) EraseContact(ctx context.Context, tenantID string, actor Actor, 
 			return ErrContactOpen
 		}
 		// Files sent only in this contact's conversations go with them; a
-		// file the business also sent to someone else stays.
+		// file the business also sent to someone else, or a keyword rule
+		// still answers with, stays.
 		rows, err := tx.Query(ctx, `DELETE FROM media md WHERE md.tenant_id = $1 AND md.id IN (
 				SELECT m.media_id FROM messages m JOIN conversations v ON v.tenant_id = m.tenant_id AND v.id = m.conversation_id
 				WHERE m.tenant_id = $1 AND v.contact_id = $2 AND m.media_id IS NOT NULL)
 			AND NOT EXISTS (SELECT 1 FROM messages o JOIN conversations ov ON ov.tenant_id = o.tenant_id AND ov.id = o.conversation_id
 				WHERE o.tenant_id = $1 AND o.media_id = md.id AND ov.contact_id <> $2)
+			AND NOT `+ruleMediaInUse+`
 			RETURNING md.blob_key`, tenantID, contactID)
 		if err != nil {
 			return err

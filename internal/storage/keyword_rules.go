@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -78,10 +79,11 @@ type ruleContent struct {
 }
 
 type ruleInteractive struct {
-	HeaderMediaID string       `json:"header_media_id,omitempty"`
-	HeaderKind    string       `json:"header_kind,omitempty"`
-	Body          string       `json:"body"`
-	Buttons       []ruleButton `json:"buttons,omitempty"`
+	HeaderMediaID  string       `json:"header_media_id,omitempty"`
+	HeaderKind     string       `json:"header_kind,omitempty"`
+	HeaderFilename string       `json:"header_filename,omitempty"`
+	Body           string       `json:"body"`
+	Buttons        []ruleButton `json:"buttons,omitempty"`
 }
 
 type ruleButton struct {
@@ -103,6 +105,9 @@ func (r RuleReply) JSON() json.RawMessage {
 		c = ruleContent{Type: "interactive", Interactive: &ruleInteractive{Body: r.Text}}
 		if r.Media != nil {
 			c.Interactive.HeaderMediaID, c.Interactive.HeaderKind = r.Media.ID, r.Media.Kind
+			if r.Media.Kind == "document" {
+				c.Interactive.HeaderFilename = r.Media.Filename
+			}
 		}
 		for i, b := range r.Buttons {
 			c.Interactive.Buttons = append(c.Interactive.Buttons, ruleButton{ID: RuleButtonID(i), Title: b})
@@ -142,9 +147,17 @@ func parseRuleReply(b []byte) RuleReply {
 }
 
 // ruleMediaInUse is true for a media row md that a keyword rule answers
-// with: such a file is kept (retention, replaced answers) while the rule is.
-const ruleMediaInUse = `EXISTS (SELECT 1 FROM keyword_rules k WHERE k.tenant_id = md.tenant_id
-	AND (k.reply->>'media_id' = md.id::text OR k.reply->'interactive'->>'header_media_id' = md.id::text))`
+// with: such a file is kept (retention, erasure, replaced answers) while
+// the rule is.
+const ruleMediaInUse = `EXISTS (SELECT 1 FROM keyword_rules k WHERE k.tenant_id = md.tenant_id AND ` + ruleMediaID + ` = md.id)`
+
+// ruleMediaID is the file a keyword rule k answers with, as a uuid (NULL
+// for none), so that a join with media uses its primary key. Only our
+// pages write replies, but a value that is not a uuid must not fail a
+// listing: it reads as no file.
+const ruleMediaID = `(CASE WHEN coalesce(k.reply->>'media_id', k.reply->'interactive'->>'header_media_id')
+	~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+	THEN coalesce(k.reply->>'media_id', k.reply->'interactive'->>'header_media_id')::uuid END)`
 
 // KeywordRule is one rule of the tenant.
 type KeywordRule struct {
@@ -269,8 +282,7 @@ const ruleColumns = `k.id, coalesce(k.number_id::text, ''), coalesce(n.display_p
 
 // ruleFrom joins the rule's number (its phone) and file (its name).
 const ruleFrom = ` FROM keyword_rules k LEFT JOIN numbers n ON n.tenant_id = k.tenant_id AND n.id = k.number_id
-	LEFT JOIN media md ON md.tenant_id = k.tenant_id
-		AND md.id::text = coalesce(k.reply->>'media_id', k.reply->'interactive'->>'header_media_id') `
+	LEFT JOIN media md ON md.tenant_id = k.tenant_id AND md.id = ` + ruleMediaID + ` `
 
 func scanRules(rows pgx.Rows) ([]KeywordRule, error) {
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (KeywordRule, error) {
@@ -358,11 +370,14 @@ func checkRuleRefs(ctx context.Context, tx pgx.Tx, tenantID string, k KeywordRul
 		}
 	}
 	if m := k.Reply.Media; m != nil {
+		// Locked against ReleaseMedia until this transaction ends: a rule
+		// never commits naming a file another save is deleting.
 		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM media WHERE tenant_id = $1 AND id = $2)`, tenantID, m.ID).Scan(&ok); err != nil {
-			return err
-		} else if !ok {
+		err := tx.QueryRow(ctx, `SELECT true FROM media WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`, tenantID, m.ID).Scan(&ok)
+		if errors.Is(err, pgx.ErrNoRows) {
 			return &domain.FieldError{Field: "reply_media", Key: "rule.err.media_kind"}
+		} else if err != nil {
+			return err
 		}
 	}
 	if k.SetSkillset != "" {

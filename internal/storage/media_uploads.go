@@ -56,9 +56,19 @@ func (s *Store) ForgetUpload(ctx context.Context, tenantID, mediaID, numberID st
 // ReleaseMedia deletes a file we stored to send once nothing uses it: no
 // message carries it and no keyword rule answers with it. It returns the
 // blob key to delete after this has committed, "" when the file stays.
+// The row is locked first, so a message or rule being written with it
+// (which holds a key-share lock on it) commits before the references are
+// counted, in a statement of their own that sees it.
 func (s *Store) ReleaseMedia(ctx context.Context, tenantID, id string) (blobKey string, err error) {
 	err = s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `DELETE FROM media md WHERE md.tenant_id = $1 AND md.id = $2
+		var locked bool
+		err := tx.QueryRow(ctx, `SELECT true FROM media WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenantID, id).Scan(&locked)
+		if err == pgx.ErrNoRows {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `DELETE FROM media md WHERE md.tenant_id = $1 AND md.id = $2
 				AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.media_id = md.id)
 				AND NOT `+ruleMediaInUse+`
 			RETURNING blob_key`, tenantID, id).Scan(&blobKey)

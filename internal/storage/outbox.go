@@ -189,13 +189,14 @@ func (s *Store) CreateOutboundMedia(ctx context.Context, m domain.Media) (string
 }
 
 // DeleteUnusedMedia deletes a file uploaded to send that no message uses
-// (its send was refused); deleted is false when a message uses it, or it
-// is gone already, or it came from a customer.
+// (its send was refused); deleted is false when a message or a keyword
+// rule uses it, or it is gone already, or it came from a customer.
 func (s *Store) DeleteUnusedMedia(ctx context.Context, tenantID, id string) (bool, error) {
 	var deleted bool
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM media md WHERE md.tenant_id = $1 AND md.id = $2 AND md.meta_media_id LIKE 'local:%'
-			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.media_id = md.id)`, tenantID, id)
+			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.media_id = md.id)
+			AND NOT `+ruleMediaInUse, tenantID, id)
 		deleted = tag.RowsAffected() == 1
 		return err
 	})
