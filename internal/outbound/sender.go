@@ -64,6 +64,7 @@ type Sender struct {
 	token     func(domain.Number) (string, error)
 	logger    *slog.Logger
 	pacer     *pacer
+	uploads   uploadLocks
 	wake      chan struct{}
 
 	Workers     int           // rows delivered at once (default 8)
@@ -267,6 +268,12 @@ func (s *Sender) renew(ctx context.Context, r storage.OutboxRow) bool {
 // number: the upload made through that number less than MediaReuse ago
 // (cached), or a new one, remembered for the next sends.
 func (s *Sender) upload(ctx context.Context, r storage.OutboxRow, token, mediaID string) (metaID string, cached bool, err error) {
+	if metaID, err = s.store.FreshUpload(ctx, r.TenantID, mediaID, r.Number.ID, s.MediaReuse); err != nil || metaID != "" {
+		return metaID, metaID != "", err
+	}
+	// One upload at a time per file and number: who waited finds the
+	// upload the first one made.
+	defer s.uploads.lock(mediaID + "|" + r.Number.ID)()
 	if metaID, err = s.store.FreshUpload(ctx, r.TenantID, mediaID, r.Number.ID, s.MediaReuse); err != nil || metaID != "" {
 		return metaID, metaID != "", err
 	}

@@ -1,11 +1,13 @@
 package outbound_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,5 +262,48 @@ func TestPacingHoldsANumberAtItsRate(t *testing.T) {
 	// A full window may go at once; the other 40 need two more seconds.
 	if spread := times[len(times)-1].Sub(times[0]); spread < 2*time.Second {
 		t.Fatalf("60 messages at %d/s went out in %v", rate, spread)
+	}
+}
+
+// slowUploads is a recorder whose uploads take a while and are counted.
+type slowUploads struct {
+	*recorder
+	uploads atomic.Int32
+}
+
+func (s *slowUploads) Upload(context.Context, domain.Number, string, string, string, io.Reader) (string, error) {
+	n := s.uploads.Add(1)
+	time.Sleep(50 * time.Millisecond)
+	return fmt.Sprintf("meta-media-%d", n), nil
+}
+
+// TestOneFileToManyIsUploadedOnce: the same picture to twenty customers at
+// once (a keyword rule's answer in a burst) is uploaded to Meta once, and
+// every customer gets it.
+func TestOneFileToManyIsUploadedOnce(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t)
+	n := sandboxNumber(t, app)
+	ctx := context.Background()
+	photo := append([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), make([]byte, 2000)...)
+	m, err := outbound.StoreMedia(ctx, app.DB.Store, app.Blobs, outbound.Upload{TenantID: n.TenantID, NumberID: n.ID,
+		Kind: outbound.TypeImage, Filename: "menu.jpg", MimeType: "image/jpeg", Size: int64(len(photo)), File: bytes.NewReader(photo)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		c := openWindow(t, app, n, fmt.Sprintf("3933300022%02d", i))
+		if _, _, err := app.Outbound.Send(ctx, outbound.Request{TenantID: n.TenantID, NumberID: n.ID, ContactID: c.ID,
+			Content: outbound.Content{Type: outbound.TypeImage, MediaID: m.ID, Text: "Menu"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr := &slowUploads{recorder: newRecorder(0)}
+	newSender(app, tr).Drain(ctx)
+	if got := tr.uploads.Load(); got != 1 {
+		t.Errorf("the picture was uploaded %d times", got)
+	}
+	if got := len(tr.delivered); got != 20 {
+		t.Errorf("%d customers got it, want 20", got)
 	}
 }
