@@ -5,8 +5,8 @@ package i18n
 var phoneMessages = map[string]entry{
 	"phone.missing":    {"The phone number is missing.", "Manca il numero di telefono."},
 	"phone.characters": {"A phone number has only digits, spaces, +, -, dots and brackets (no letters, no extension).", "Un numero di telefono ha solo cifre, spazi, +, -, punti e parentesi (niente lettere né interni)."},
-	"phone.no_country_code": {"Write the number with its country code, e.g. +39 333 123 4567 or 0039 333 123 4567 (or, importing a file, choose the country of numbers without one).",
-		"Scrivi il numero con il prefisso del paese, es. +39 333 123 4567 o 0039 333 123 4567 (oppure, importando un file, scegli il paese dei numeri senza prefisso)."},
+	"phone.no_country_code": {"Write the number with its country code, e.g. +39 333 123 4567 or 0039 333 123 4567.",
+		"Scrivi il numero con il prefisso del paese, es. +39 333 123 4567 o 0039 333 123 4567."},
 	"phone.unknown_country": {"No country has this code: check the digits after + (or 00).", "Nessun paese ha questo prefisso: controlla le cifre dopo + (o 00)."},
 	"phone.too_short":       {"Too short for its country's numbering plan: a digit is missing.", "Troppo corto per il piano di numerazione del suo paese: manca una cifra."},
 	"phone.too_long":        {"Too long for its country's numbering plan: a digit too many.", "Troppo lungo per il piano di numerazione del suo paese: c'è una cifra di troppo."},

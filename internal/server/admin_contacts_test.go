@@ -144,7 +144,7 @@ func TestBrowserAdminContacts(t *testing.T) {
 		t.Fatal("a file with a bad row imported something")
 	}
 
-	if got := eval(`document.querySelector("[data-testid=import-row][data-line='3'] [data-testid=row-issue]").textContent`); !strings.Contains(got, "country") {
+	if got := eval(`document.querySelector("[data-testid=import-row][data-line='3'] [data-testid=row-issue]").textContent`); !strings.Contains(got, "country code") {
 		t.Fatalf("the local number's error reads %q", got)
 	}
 	// Local numbers are Italian: say so, and the same file goes through.
