@@ -178,6 +178,9 @@ func handleTemplateSave(d Deps) http.HandlerFunc {
 			// them read-only and ignores what is posted.
 			f.Values["name"], f.Values["language"] = v.T.Name, v.T.Language
 		}
+		if v.T != nil && v.T.CategoryFixed() {
+			f.Values["category"] = v.T.Category // nor an approved one's category
+		}
 		draft, rows := tplDraftOf(f)
 		sample, problem := readTemplateSample(r, draft.HeaderKind)
 		if sample != nil {

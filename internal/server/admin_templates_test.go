@@ -522,28 +522,7 @@ func TestTemplateDeletedAtMeta(t *testing.T) {
 	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
 	op := app.Client(t)
 	op.MustLogin(app.F.Operator.Email, storagetest.Password)
-	approved := func(name string) string {
-		t.Helper()
-		admin.Get("/admin/templates/new")
-		r := admin.Post("/admin/templates", templateValues(n.ID, name))
-		if r.Status != http.StatusSeeOther {
-			t.Fatalf("create %s: %d %s", name, r.Status, r.Text("[data-testid=form-error]"))
-		}
-		id := strings.TrimPrefix(r.Location, "/admin/templates/")
-		admin.Get("/admin/templates/" + id)
-		if r := admin.Post("/admin/templates/"+id+"/submit", nil); r.Status != http.StatusSeeOther {
-			t.Fatalf("submit %s: %d", name, r.Status)
-		}
-		if flash := admin.Get("/admin/templates/" + id).Text("[data-testid=flash]"); strings.Contains(flash, "plan") {
-			t.Fatalf("submit %s refused: %q", name, flash)
-		}
-		op.Get("/operator/templates")
-		if r := op.Post("/operator/templates/"+id+"/forward", nil); r.Status != http.StatusSeeOther {
-			t.Fatalf("forward %s: %d", name, r.Status)
-		}
-		waitTemplateState(t, app, id, storage.TemplateApproved)
-		return id
-	}
+	approved := func(name string) string { return approvedTemplate(t, app, admin, op, n, name) }
 	first := approved("order_shipped")
 	page := admin.Get("/admin/templates/" + first)
 	if !page.Has("[data-testid=template-delete-at-meta]") || !strings.Contains(page.Text("[data-testid=template-delete-at-meta]"), "30 days") {
@@ -600,5 +579,98 @@ func TestTemplateDeletedAtMeta(t *testing.T) {
 	}
 	if got, _ := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, second); got.State() != storage.TemplateDisabled {
 		t.Fatalf("a disabled template after Meta refused: %s", got.State())
+	}
+}
+
+// approvedTemplate writes a template as tenant A's administrator, submits
+// it, has the operator forward it, and waits for the sandbox's approval.
+func approvedTemplate(t *testing.T, app *servertest.App, admin, op *servertest.Client, n domain.Number, name string) string {
+	t.Helper()
+	admin.Get("/admin/templates/new")
+	r := admin.Post("/admin/templates", templateValues(n.ID, name))
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("create %s: %d %s", name, r.Status, r.Text("[data-testid=form-error]"))
+	}
+	id := strings.TrimPrefix(r.Location, "/admin/templates/")
+	admin.Get("/admin/templates/" + id)
+	if r := admin.Post("/admin/templates/"+id+"/submit", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("submit %s: %d", name, r.Status)
+	}
+	if flash := admin.Get("/admin/templates/" + id).Text("[data-testid=flash]"); strings.Contains(flash, "plan") {
+		t.Fatalf("submit %s refused: %q", name, flash)
+	}
+	op.Get("/operator/templates")
+	if r := op.Post("/operator/templates/"+id+"/forward", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("forward %s: %d", name, r.Status)
+	}
+	waitTemplateState(t, app, id, storage.TemplateApproved)
+	return id
+}
+
+// TestApprovedTemplateEdited: an approved template is edited (its category
+// stays Meta's, whatever is posted); Meta's approved version stays what is
+// sent until the edit is forwarded; Meta reviews the edit and approves it.
+// A second edit the same day is refused by Meta, in Meta's words, and
+// comes back to the administrator.
+func TestApprovedTemplateEdited(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, servertest.Options{RunWorkers: true})
+	n := templateNumber(t, app, 5)
+	admin := app.Client(t)
+	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	op := app.Client(t)
+	op.MustLogin(app.F.Operator.Email, storagetest.Password)
+	id := approvedTemplate(t, app, admin, op, n, "order_left")
+	page := admin.Get("/admin/templates/" + id)
+	if page.Has("#tpl-form fieldset[disabled]") || !page.Has("[data-testid=category-fixed]") {
+		t.Fatalf("an approved template's editor: disabled %v, category fixed %v", page.Has("#tpl-form fieldset[disabled]"), page.Has("[data-testid=category-fixed]"))
+	}
+	v := templateValues(n.ID, "renamed")
+	v.Set("category", "MARKETING")
+	v.Set("body", "Ciao {{1}}, il tuo ordine è in viaggio.")
+	if r := admin.Post("/admin/templates/"+id, v); r.Status != http.StatusSeeOther {
+		t.Fatalf("edit: %d %v", r.Status, r.Doc.Find(".error").Text())
+	}
+	got, _ := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, id)
+	if got.Category != "UTILITY" || got.Name != "order_left" || got.Status != "APPROVED" || !strings.Contains(string(got.Draft), "in viaggio") ||
+		strings.Contains(string(got.Components), "in viaggio") {
+		t.Fatalf("after the edit: %+v", got)
+	}
+	if !admin.Get("/admin/templates/" + id).Has("[data-testid=template-live-while-edited]") {
+		t.Error("the page does not say Meta's approved version is still the one sent")
+	}
+	forward := func() {
+		t.Helper()
+		admin.Get("/admin/templates/" + id)
+		if r := admin.Post("/admin/templates/"+id+"/submit", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("submit: %d", r.Status)
+		}
+		op.Get("/operator/templates")
+		if r := op.Post("/operator/templates/"+id+"/forward", nil); r.Status != http.StatusSeeOther {
+			t.Fatalf("forward: %d", r.Status)
+		}
+	}
+	forward()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, _ = app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, id)
+		if got.State() == storage.TemplateApproved && strings.Contains(string(got.Components), "in viaggio") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the edit was not approved: %s %s", got.State(), got.Components)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// Again the same day: Meta refuses (one edit a day), the administrator reads why.
+	v.Set("body", "Ciao {{1}}, il tuo ordine arriva domani.")
+	admin.Get("/admin/templates/" + id)
+	if r := admin.Post("/admin/templates/"+id, v); r.Status != http.StatusSeeOther {
+		t.Fatalf("second edit: %d", r.Status)
+	}
+	forward()
+	got = waitTemplateState(t, app, id, storage.TemplateRefused)
+	if !strings.Contains(got.ForwardError, "24 hours") {
+		t.Fatalf("Meta's refusal of a second edit: %q", got.ForwardError)
 	}
 }

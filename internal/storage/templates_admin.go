@@ -105,9 +105,23 @@ func (t AdminTemplate) DeletableAtMeta() bool {
 }
 
 // Editable reports whether the administrator may change it: a draft, or a
-// template Meta rejected.
+// template Meta rejected, approved or paused (Meta's rule for edits; an
+// approved one keeps its category, and Meta allows one edit a day and ten
+// in 30 days, which it enforces itself).
 func (t AdminTemplate) Editable() bool {
-	return t.Review == "draft" || (t.Review == "at_meta" && t.Status == "REJECTED")
+	return t.Review == "draft" || (t.Review == "at_meta" && (t.Status == "REJECTED" || t.Status == "APPROVED" || t.Status == "PAUSED"))
+}
+
+// CategoryFixed reports whether Meta keeps the category as it is: a
+// template it approved (paused ones included) cannot change category.
+func (t AdminTemplate) CategoryFixed() bool {
+	return t.MetaID != "" && (t.Status == "APPROVED" || t.Status == "PAUSED")
+}
+
+// LiveWhileEdited reports whether Meta still sends the approved version of
+// a template whose edit is not yet at Meta.
+func (t AdminTemplate) LiveWhileEdited() bool {
+	return t.MetaID != "" && t.Status == "APPROVED" && (t.Review == "draft" || t.Review == "submitted")
 }
 
 // Source is what the editor starts from: the draft, or for a template never
@@ -264,13 +278,17 @@ func (s *Store) SaveTemplateDraft(ctx context.Context, tenantID string, actor Ac
 		if !before.Editable() {
 			return ErrTemplateLocked
 		}
+		if before.CategoryFixed() {
+			after["category"] = before.Category // Meta keeps it, whatever is posted
+		}
 		_, err = tx.Exec(ctx, `UPDATE templates SET
 				number_id = CASE WHEN meta_id = '' THEN $3::uuid ELSE coalesce((SELECT id FROM numbers
 					WHERE tenant_id = $1 AND id = $3 AND waba_id = templates.waba_id), number_id) END,
 				waba_id = CASE WHEN meta_id = '' THEN $4 ELSE waba_id END,
 				name = CASE WHEN meta_id = '' THEN $5 ELSE name END,
 				language = CASE WHEN meta_id = '' THEN $6 ELSE language END,
-				category = $7, use_case = $8, draft = $9, review = 'draft', forward_error = '', updated_at = now()
+				category = CASE WHEN meta_id <> '' AND status IN ('APPROVED', 'PAUSED') THEN category ELSE $7 END,
+				use_case = $8, draft = $9, review = 'draft', forward_error = '', updated_at = now()
 			WHERE tenant_id = $1 AND id = $2`,
 			tenantID, in.ID, in.NumberID, wabaID, in.Name, in.Language, in.Category, in.UseCase, in.Components)
 		if err != nil {

@@ -189,10 +189,10 @@ func TestTemplateStates(t *testing.T) {
 		{"submitted", "", "", storage.TemplateSubmitted, false},
 		{"submitted", "REJECTED", "", storage.TemplateSubmitted, false}, // resubmitted after a rejection
 		{"at_meta", "PENDING", "", storage.TemplatePending, false},
-		{"at_meta", "APPROVED", "", storage.TemplateApproved, false},
+		{"at_meta", "APPROVED", "", storage.TemplateApproved, true},
 		{"at_meta", "REJECTED", "", storage.TemplateRejected, true},
 		{"draft", "REJECTED", "", storage.TemplateRejected, true}, // being edited
-		{"at_meta", "PAUSED", "", storage.TemplatePaused, false},
+		{"at_meta", "PAUSED", "", storage.TemplatePaused, true},
 		{"at_meta", "DISABLED", "", storage.TemplateDisabled, false},
 		{"at_meta", "DELETED", "", storage.TemplateDeleted, false},
 		{"at_meta", "PENDING_DELETION", "", storage.TemplateDeleted, false},
