@@ -118,7 +118,10 @@ func handleConversationNote(d Deps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, _ := auth.FromContext(r.Context())
 		id := chi.URLParam(r, "id")
-		_, err := d.Store.AddNote(r.Context(), p.TenantID, id, p.UserID, r.PostFormValue("body"))
+		_, told, err := d.Store.AddNote(r.Context(), p.TenantID, id, p.UserID, r.PostFormValue("body"))
+		if err == nil && d.Told != nil {
+			d.Told(r.Context(), told) // the agent holding it sees the note at once
+		}
 		var fe *domain.FieldError
 		switch {
 		case errors.As(err, &fe):

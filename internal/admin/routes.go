@@ -5,6 +5,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"switchboard/internal/apikey"
@@ -40,6 +41,10 @@ type Deps struct {
 	Origin string
 	// Mail e-mails invitation links too; nil without SMTP (team_mail.go).
 	Mail *mail.Mailer
+	// Told publishes agent events to the agents' consoles (the realtime
+	// hub): a supervisor's note reaches the agent holding the
+	// conversation. May be nil.
+	Told func(context.Context, []storage.AgentEvent)
 }
 
 // Routes mounts /admin; only administrators may enter, and every query is

@@ -171,7 +171,7 @@ func handleAddNote(d Deps) http.HandlerFunc {
 			return
 		}
 		p, _ := auth.FromContext(r.Context())
-		_, err := d.Store.AddNote(r.Context(), p.TenantID, c.ID, p.UserID, r.PostFormValue("body"))
+		_, _, err := d.Store.AddNote(r.Context(), p.TenantID, c.ID, p.UserID, r.PostFormValue("body")) // the holder's own: nobody to tell
 		if fieldError(w, r, err) {
 			return
 		} else if err != nil {
@@ -275,7 +275,7 @@ func handleTransfer(d Deps) http.HandlerFunc {
 			return
 		}
 		if note != "" {
-			if _, nerr := d.Store.AddNote(r.Context(), p.TenantID, c.ID, p.UserID, note); nerr != nil {
+			if _, _, nerr := d.Store.AddNote(r.Context(), p.TenantID, c.ID, p.UserID, note); nerr != nil {
 				d.Logger.ErrorContext(r.Context(), "transfer note", "error", nerr)
 				answerError(w, r, http.StatusServiceUnavailable, "agent.transfer_note_lost")
 				return

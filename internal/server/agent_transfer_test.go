@@ -26,7 +26,8 @@ import (
 // writes, Anna gets the conversation, writes a private note, types "/" and
 // inserts a canned reply with the customer's name filled in and sends it,
 // and transfers the conversation to Bruno with a note. Bruno's inbox shows
-// it without a reload; he opens it and sees the history and both notes,
+// it without a reload; he opens it and sees the history and the notes (an
+// administrator's, added while Anna had it open, reached her live too),
 // while Anna's page shows it taken away. Bruno closes it with an outcome,
 // and the administrator's page shows the outcome.
 func TestBrowserAgentTransferSeenLive(t *testing.T) {
@@ -147,6 +148,15 @@ func TestBrowserAgentTransferSeenLive(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=note-submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=note-body]`)))
 	waitFor(annaTab, "the note", noteBodies, has("Ha chiesto il 10% di sconto"))
+	// The administrator adds one from the conversation's admin page: Anna
+	// sees it without a reload.
+	admin := app.Client(t)
+	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	admin.Get("/admin/conversations/" + conv)
+	if r := admin.Post("/admin/conversations/"+conv+"/notes", url.Values{"body": {"Massimo 5%, grazie"}}); r.Status != 303 {
+		t.Fatalf("the administrator's note: %d", r.Status)
+	}
+	waitFor(annaTab, "the administrator's note, live", noteBodies, has("Massimo 5%, grazie"))
 
 	// "/" opens the canned replies, filtered as she types; Esc closes the
 	// list; Enter inserts the chosen one, the customer's name filled in.
@@ -213,8 +223,8 @@ func TestBrowserAgentTransferSeenLive(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=note-body]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=close-tool]`)))
 	waitFor(brunoTab, "the history", messageTexts, func(l []string) bool { return has("Vorrei uno sconto")(l) && has(cannedText)(l) })
-	notes := waitFor(brunoTab, "both notes", noteBodies, func(l []string) bool { return len(l) == 2 })
-	if notes[0] != "Ha chiesto il 10% di sconto" || notes[1] != "Cliente VIP: richiamare entro le 18" {
+	notes := waitFor(brunoTab, "the three notes", noteBodies, func(l []string) bool { return len(l) == 3 })
+	if notes[0] != "Ha chiesto il 10% di sconto" || notes[1] != "Massimo 5%, grazie" || notes[2] != "Cliente VIP: richiamare entro le 18" {
 		t.Fatalf("Bruno sees the notes %q", notes)
 	}
 	if authors := eval(brunoTab, `[...document.querySelectorAll('[data-testid=note-author]')].map(e => e.textContent)`); authors[0] != anna.Name {
@@ -241,10 +251,8 @@ func TestBrowserAgentTransferSeenLive(t *testing.T) {
 	}
 
 	// The administrator's page shows the outcome and the notes.
-	admin := app.Client(t)
-	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
 	page := admin.Get("/admin/conversations/" + url.PathEscape(conv))
-	if page.Text(`[data-testid=close-outcome]`) != "Sale" || page.Doc.Find(`[data-testid=notes] [data-testid=note]`).Length() != 2 {
+	if page.Text(`[data-testid=close-outcome]`) != "Sale" || page.Doc.Find(`[data-testid=notes] [data-testid=note]`).Length() != 3 {
 		t.Fatalf("the administrator's page: %s", page.Body)
 	}
 }

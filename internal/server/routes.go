@@ -84,7 +84,7 @@ func routes(d Deps, rd routeDeps) http.Handler {
 				}
 			}})
 		admin.Routes(r, admin.Deps{Surface: surface, Store: d.Store, Numbers: d.Numbers, APIKeys: d.APIKeys, NumberAdded: d.NumberAdded, Catalog: d.Catalog,
-			Routing: d.Routing, Origin: d.Origin, Blobs: d.Blobs, Mail: d.Mail})
+			Routing: d.Routing, Origin: d.Origin, Blobs: d.Blobs, Mail: d.Mail, Told: d.publish})
 		agentdesk.Routes(r, agentdesk.Deps{Surface: surface, Store: d.Store, Routing: d.Routing, Outbound: d.Outbound, Hub: d.Hub, Receipts: d.Receipts,
 			Tokens: realtime.Tokens{RDB: d.Redis, Prefix: d.RedisKey}, Origin: d.Origin, Blobs: d.Blobs})
 		r.With(rd.auth.Require(domain.RoleAdmin, domain.RoleAgent)).Get("/media/{id}", handleMedia(d.Store, d.Blobs, surface))

@@ -120,6 +120,13 @@ func language(cookies httpx.Cookies) func(http.Handler) http.Handler {
 	}
 }
 
+// publish sends agent events to the agents' consoles, when there is a hub.
+func (d Deps) publish(ctx context.Context, events []storage.AgentEvent) {
+	if d.Hub != nil {
+		d.Hub.Publish(ctx, events)
+	}
+}
+
 // limitBody caps request bodies so a huge form cannot exhaust memory. The
 // simulator's attachments, the files agents attach, contacts' CSV files,
 // keyword rules' files and templates' header samples are the places a page

@@ -29,6 +29,7 @@ const (
 	AgentTransferredOut = "transferred_out" // a conversation it held went to another agent
 	AgentRequeued       = "requeued"        // a conversation it held went back to the queue
 	AgentClosed         = "closed"          // a conversation it held was closed
+	AgentNote           = "note"            // someone else added a private note to a conversation it holds
 )
 
 // tellSQL numbers an event for an agent: the UPDATE takes the agent's next

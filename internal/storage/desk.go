@@ -274,25 +274,42 @@ func (s *Store) DeleteOutcome(ctx context.Context, tenantID string, actor Actor,
 }
 
 // AddNote writes a private note on one of the tenant's conversations; an
-// unknown conversation, or another tenant's, is ErrNotFound.
-func (s *Store) AddNote(ctx context.Context, tenantID, conversationID, authorID, body string) (Note, error) {
+// unknown conversation, or another tenant's, is ErrNotFound. The agent
+// holding the conversation, when that is not the author, is told (the
+// events are the caller's to publish once this has committed).
+func (s *Store) AddNote(ctx context.Context, tenantID, conversationID, authorID, body string) (Note, []AgentEvent, error) {
 	n := Note{ConversationID: conversationID, AuthorID: authorID}
 	if !domain.ValidID(conversationID) {
-		return n, ErrNotFound
+		return n, nil, ErrNotFound
 	}
 	body, err := CheckNote(body)
 	if err != nil {
-		return n, err
+		return n, nil, err
 	}
 	n.Body = body
+	var told []AgentEvent
 	err = s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		// Selected from conversations with the tenant named: the foreign key
 		// alone would accept another tenant's conversation id.
-		return notFound(tx.QueryRow(ctx, `INSERT INTO conversation_notes (tenant_id, conversation_id, author_id, body)
+		var holder *string
+		if err := tx.QueryRow(ctx, `INSERT INTO conversation_notes (tenant_id, conversation_id, author_id, body)
 			SELECT $1, c.id, $3, $4 FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2
-			RETURNING id, created_at`, tenantID, conversationID, authorID, body).Scan(&n.ID, &n.CreatedAt))
+			RETURNING id, created_at, (SELECT CASE WHEN c.status = 'assigned' THEN c.assigned_agent_id::text END
+				FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2)`,
+			tenantID, conversationID, authorID, body).Scan(&n.ID, &n.CreatedAt, &holder); err != nil {
+			return notFound(err)
+		}
+		// The agent holding it sees a supervisor's note at once.
+		if holder != nil && *holder != authorID {
+			e, err := tellAgent(ctx, tx, AgentEvent{TenantID: tenantID, AgentID: *holder, Kind: AgentNote, ConversationID: conversationID})
+			if err != nil {
+				return err
+			}
+			told = append(told, e)
+		}
+		return nil
 	})
-	return n, err
+	return n, told, err
 }
 
 // ListNotes lists a conversation's notes, oldest first, with their authors.

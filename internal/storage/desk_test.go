@@ -198,19 +198,19 @@ func TestCloseOutcomesAndNotes(t *testing.T) {
 
 	convA := deskConversation(t, db, a, "1")
 	convB := deskConversation(t, db, f.B.ID, "2")
-	if _, err := st.AddNote(ctx, a, convA, f.A.Agent.ID, "  "); fieldKey(err) != "body:form.required" {
+	if _, _, err := st.AddNote(ctx, a, convA, f.A.Agent.ID, "  "); fieldKey(err) != "body:form.required" {
 		t.Fatalf("empty note: %v", err)
 	}
-	if _, err := st.AddNote(ctx, a, convA, f.A.Agent.ID, strings.Repeat("n", 4097)); fieldKey(err) != "body:form.too_long" {
+	if _, _, err := st.AddNote(ctx, a, convA, f.A.Agent.ID, strings.Repeat("n", 4097)); fieldKey(err) != "body:form.too_long" {
 		t.Fatalf("long note: %v", err)
 	}
-	if _, err := st.AddNote(ctx, a, convB, f.A.Agent.ID, "into B"); !errors.Is(err, storage.ErrNotFound) {
+	if _, _, err := st.AddNote(ctx, a, convB, f.A.Agent.ID, "into B"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("a note on another tenant's conversation: %v", err)
 	}
-	if _, err := st.AddNote(ctx, a, convA, f.A.Agent.ID, "Customer wants a discount"); err != nil {
+	if _, _, err := st.AddNote(ctx, a, convA, f.A.Agent.ID, "Customer wants a discount"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddNote(ctx, a, convA, f.A.Admin.ID, "Approved: 10%"); err != nil {
+	if _, _, err := st.AddNote(ctx, a, convA, f.A.Admin.ID, "Approved: 10%"); err != nil {
 		t.Fatal(err)
 	}
 	notes, err := st.ListNotes(ctx, a, convA)

@@ -111,6 +111,8 @@ function onEvent(e) {
       if (e.conversation_id === current) takenAway();
       touch(inbox);
       break;
+    case "note": // a supervisor's note: desk.js reloads the notes
+      break;
     default: // assigned, transferred_in
       touch(inbox);
   }

@@ -100,6 +100,7 @@ document.addEventListener("submit", async (ev) => {
 document.addEventListener("sb:event", (ev) => {
   const e = ev.detail || {};
   if (e.conversation_id !== current) return;
+  if (e.kind === "note") load(notes); // someone else's note on this conversation
   if (e.kind === "closed" && closedByMe) {
     const away = document.getElementById("taken-away");
     if (away) away.hidden = true;
