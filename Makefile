@@ -109,6 +109,8 @@ bench:
 	GO="$(GO)" deploy/bench/routing.sh
 	echo "==> deploy/bench/console.sh  (agent console: idle memory per socket vs a bare gorilla echo server, webhook-to-socket latency)"
 	GO="$(GO)" deploy/bench/console.sh
+	echo "==> deploy/bench/presence.sh  (B7 presence: heartbeat, state change and reads vs redis-benchmark SET/GET)"
+	GO="$(GO)" deploy/bench/presence.sh
 
 clean:
 	rm -rf bin
