@@ -33,6 +33,7 @@ func templateRoutes(r chi.Router, d Deps) {
 	r.Post("/templates/{id}", handleTemplateSave(d))
 	r.Post("/templates/{id}/submit", handleTemplateSubmit(d))
 	r.Post("/templates/{id}/delete", handleTemplateDelete(d))
+	r.Post("/templates/{id}/discard", handleTemplateDiscard(d))
 }
 
 // templateList is the list page: the rows of the chosen state.
@@ -319,6 +320,31 @@ func handleTemplateDelete(d Deps) http.HandlerFunc {
 			back = "/admin/templates"
 		}
 		http.Redirect(w, r, back, http.StatusSeeOther)
+	}
+}
+
+// handleTemplateDiscard drops an edit of a template Meta has, going back to
+// Meta's version.
+func handleTemplateDiscard(d Deps) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := auth.FromContext(r.Context())
+		t, ok := d.loadTemplate(w, r)
+		if !ok {
+			return
+		}
+		switch err := d.Store.DiscardTemplateEdit(r.Context(), p.TenantID, actor(r), t.ID); {
+		case errors.Is(err, storage.ErrTemplateLocked):
+			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.not_discardable", "")
+		case errors.Is(err, storage.ErrNotFound):
+			d.NotFound(w, r)
+			return
+		case err != nil:
+			d.Unavailable(w, r, "discard template edit", err)
+			return
+		default:
+			ui.SetFlash(w, d.Cookies, "success", "admin.tpl.discarded", "")
+		}
+		http.Redirect(w, r, "/admin/templates/"+t.ID, http.StatusSeeOther)
 	}
 }
 

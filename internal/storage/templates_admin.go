@@ -73,6 +73,8 @@ func TemplateStates() []string {
 // State is where the template stands, from our review and Meta's status.
 func (t AdminTemplate) State() string {
 	switch {
+	case t.Status == "DELETED" || t.Status == "PENDING_DELETION":
+		return TemplateDeleted
 	case t.Status == "REJECTED" && t.Review != "submitted":
 		return TemplateRejected
 	case t.Review == "draft" && t.ForwardError != "":
@@ -91,17 +93,21 @@ func (t AdminTemplate) State() string {
 		return TemplatePaused
 	case "DISABLED":
 		return TemplateDisabled
-	case "DELETED", "PENDING_DELETION":
-		return TemplateDeleted
 	}
 	return TemplateOther
 }
 
 // DeletableAtMeta reports whether the administrator may delete it at Meta:
-// Meta has it and it is not deleted already (Meta refuses a disabled one,
-// in its own words).
+// Meta has it, it is not deleted already, and it is not waiting for the
+// operator to forward it (Meta refuses a disabled one, in its own words).
 func (t AdminTemplate) DeletableAtMeta() bool {
-	return t.Review == "at_meta" && t.MetaID != "" && t.State() != TemplateDeleted
+	return t.MetaID != "" && t.Review != "submitted" && t.State() != TemplateDeleted
+}
+
+// EditDiscardable reports whether an edit of a template Meta has can be
+// dropped, going back to what Meta has.
+func (t AdminTemplate) EditDiscardable() bool {
+	return t.MetaID != "" && t.Review == "draft" && t.State() != TemplateDeleted
 }
 
 // Editable reports whether the administrator may change it: a draft, or a
@@ -109,6 +115,9 @@ func (t AdminTemplate) DeletableAtMeta() bool {
 // approved one keeps its category, and Meta allows one edit a day and ten
 // in 30 days, which it enforces itself).
 func (t AdminTemplate) Editable() bool {
+	if t.State() == TemplateDeleted {
+		return false
+	}
 	return t.Review == "draft" || (t.Review == "at_meta" && (t.Status == "REJECTED" || t.Status == "APPROVED" || t.Status == "PAUSED"))
 }
 
@@ -376,12 +385,37 @@ func (s *Store) DeleteTemplateAtMeta(ctx context.Context, tenantID string, actor
 		if err := del(t); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE templates SET status = 'DELETED', updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-			tenantID, id); err != nil {
+		// An edit in progress goes with it: there is nothing left to edit.
+		if _, err := tx.Exec(ctx, `UPDATE templates SET status = 'DELETED', review = 'at_meta', forward_error = '', updated_at = now()
+			WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, tenantID, actor, "template.delete_at_meta", t.Name+" ("+t.Language+")", map[string]any{
 			"before": map[string]any{"state": t.State(), "meta_id": t.MetaID}, "after": map[string]any{"state": TemplateDeleted}})
+	})
+}
+
+// DiscardTemplateEdit drops the edit of a template Meta has: the draft goes
+// back to Meta's components and the template to where Meta has it.
+func (s *Store) DiscardTemplateEdit(ctx context.Context, tenantID string, actor Actor, id string) error {
+	if !domain.ValidID(id) {
+		return ErrNotFound
+	}
+	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		t, err := scanAdminTemplate(tx.QueryRow(ctx, `SELECT `+adminTemplateColumns+adminTemplateFrom+`
+			WHERE t.tenant_id = $1 AND t.id = $2 FOR UPDATE OF t`, tenantID, id))
+		if err != nil {
+			return notFound(err)
+		}
+		if !t.EditDiscardable() {
+			return ErrTemplateLocked
+		}
+		if _, err := tx.Exec(ctx, `UPDATE templates SET review = 'at_meta', draft = components, forward_error = '', updated_at = now()
+			WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, tenantID, actor, "template.discard_edit", t.Name+" ("+t.Language+")", map[string]any{
+			"before": map[string]any{"components": t.Draft}, "after": map[string]any{"components": t.Components}})
 	})
 }
 

@@ -170,6 +170,31 @@ func TestTemplateLifecycle(t *testing.T) {
 	if err := st.DeleteTemplateDraft(ctx, f.A.ID, actor, id); !errors.Is(err, storage.ErrTemplateLocked) {
 		t.Fatalf("deleting what Meta has: %v", err)
 	}
+	// The edit is dropped: the draft is Meta's again, and so is the state.
+	if err := st.DiscardTemplateEdit(ctx, f.B.ID, actor, id); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("B discarding A's edit: %v", err)
+	}
+	if err := st.DiscardTemplateEdit(ctx, f.A.ID, actor, id); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.AdminTemplateByID(ctx, f.A.ID, id)
+	if got.Review != "at_meta" || string(got.Draft) != string(got.Components) || got.State() != storage.TemplateRejected {
+		t.Fatalf("after discarding the edit: %+v", got)
+	}
+	if err := st.DiscardTemplateEdit(ctx, f.A.ID, actor, id); !errors.Is(err, storage.ErrTemplateLocked) {
+		t.Fatalf("discarding twice: %v", err)
+	}
+	// Deleted at Meta: no longer editable, deletable or counted.
+	if err := st.DeleteTemplateAtMeta(ctx, f.A.ID, actor, id, func(storage.AdminTemplate) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = st.AdminTemplateByID(ctx, f.A.ID, id)
+	if got.State() != storage.TemplateDeleted || got.Editable() || got.DeletableAtMeta() || got.EditDiscardable() {
+		t.Fatalf("after deleting at Meta: %+v", got)
+	}
+	if err := st.DeleteTemplateAtMeta(ctx, f.A.ID, actor, id, func(storage.AdminTemplate) error { return nil }); !errors.Is(err, storage.ErrTemplateLocked) {
+		t.Fatalf("deleting twice: %v", err)
+	}
 }
 
 func mustJSON(v any) string {
@@ -196,6 +221,7 @@ func TestTemplateStates(t *testing.T) {
 		{"at_meta", "DISABLED", "", storage.TemplateDisabled, false},
 		{"at_meta", "DELETED", "", storage.TemplateDeleted, false},
 		{"at_meta", "PENDING_DELETION", "", storage.TemplateDeleted, false},
+		{"draft", "DELETED", "", storage.TemplateDeleted, false}, // deleted at Meta while being edited
 		{"at_meta", "ARCHIVED", "", storage.TemplateOther, false},
 	}
 	for _, c := range cases {
