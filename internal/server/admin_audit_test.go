@@ -131,22 +131,7 @@ func TestBrowserAdminAuditSearch(t *testing.T) {
 	seedContacts(t, app)
 	marta, _ := contactByPhone(t, app, app.F.A.ID, "3331112222")
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
+	do, eval := browserSteps(t, app, ctx)
 	do("sign in and open Marta",
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),

@@ -26,10 +26,14 @@ type botBrowser struct {
 	t   *testing.T
 	app *servertest.App
 	ctx context.Context
+	// do and eval are browserSteps' (20 s a step, a screenshot on failure).
+	do   func(what string, steps ...chromedp.Action[chromedp.Void])
+	eval func(js string) string
 }
 
 func newBotBrowser(t *testing.T, app *servertest.App) *botBrowser {
 	b := &botBrowser{t: t, app: app, ctx: browsertest.New(t)}
+	b.do, b.eval = browserSteps(t, app, b.ctx, stepTimeout(20*time.Second), onStepFailure(func() { b.shot("failed") }))
 	b.do("sign in",
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
@@ -38,25 +42,6 @@ func newBotBrowser(t *testing.T, app *servertest.App) *botBrowser {
 		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=admin-home]`)))
 	return b
-}
-
-func (b *botBrowser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
-	b.t.Helper()
-	wctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(wctx, steps...); err != nil {
-		b.shot("failed")
-		b.t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(b.app.Logs.String()))
-	}
-}
-
-func (b *botBrowser) eval(js string) string {
-	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js))
-	if err != nil {
-		b.t.Fatalf("browser: %s: %v", js, err)
-	}
-	return v
 }
 
 // set types a value into a field as a person does: the input and change

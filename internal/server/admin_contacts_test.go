@@ -56,22 +56,7 @@ func TestBrowserAdminContacts(t *testing.T) {
 	app := servertest.New(t)
 	seedContacts(t, app)
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
+	do, eval := browserSteps(t, app, ctx)
 	do("sign in and open the contacts",
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),
@@ -403,22 +388,7 @@ func TestBrowserContactsImportProgress(t *testing.T) {
 	app := servertest.New(t)
 	seedContacts(t, app)
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
+	do, eval := browserSteps(t, app, ctx, stepTimeout(30*time.Second))
 	const rows = 12000
 	write := func(name string, bad bool) string {
 		var b bytes.Buffer

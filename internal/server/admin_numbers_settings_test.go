@@ -182,22 +182,7 @@ func TestBrowserAdminNumberAndSettings(t *testing.T) {
 	app := servertest.New(t)
 	n, _, _ := numberWithSkillsets(t, app)
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
+	do, eval := browserSteps(t, app, ctx)
 	shot := func(name string) {
 		// SB_SCREENSHOTS=dir keeps pictures of the pages, to look at them.
 		if dir := os.Getenv("SB_SCREENSHOTS"); dir != "" {

@@ -42,22 +42,7 @@ func TestBrowserConfigurationToRouting(t *testing.T) {
 	const brunoEmail, brunoName = "bruno@alpha.test", "Bruno Verdi"
 
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
+	do, eval := browserSteps(t, app, ctx)
 	// optionValue is the value of the option a select shows as label.
 	optionValue := func(sel, label string) string {
 		return eval(`Array.from(document.querySelectorAll(` + strconv.Quote(sel+` option`) + `)).find(o => o.textContent.trim() === ` +

@@ -49,14 +49,7 @@ func TestBrowserAdminTakesOver(t *testing.T) {
 	}
 
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, tail(app.Logs.String()))
-		}
-	}
+	do, _ := browserSteps(t, app, ctx, stepTimeout(20*time.Second))
 	do("the administrator signs in and opens the conversation",
 		chromedp.Navigate(app.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login]`)),

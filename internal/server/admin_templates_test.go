@@ -468,28 +468,11 @@ func TestAuthenticationTemplateForwarded(t *testing.T) {
 }
 
 // templateBrowser opens a Chromium tab for a template test with its two
-// helpers: do runs steps (15 s at most, the server's log on failure), eval
-// reads a string from the page.
+// helpers (browserSteps): do runs steps (15 s at most, the server's log on
+// failure), eval reads a string from the page.
 func templateBrowser(t *testing.T, app *servertest.App) (func(string, ...chromedp.Action[chromedp.Void]), func(string) string) {
 	t.Helper()
-	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
-	return do, eval
+	return browserSteps(t, app, browsertest.New(t))
 }
 
 // signInAs signs a user in through the login page and waits for landing.

@@ -35,14 +35,7 @@ func TestBrowserAgentConsoleLive(t *testing.T) {
 	}
 
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, tail(app.Logs.String()))
-		}
-	}
+	do, _ := browserSteps(t, app, ctx, stepTimeout(20*time.Second))
 	texts := func() []string {
 		t.Helper()
 		nodes, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid=message-text]')].map(e => e.textContent)`))

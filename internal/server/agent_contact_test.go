@@ -181,14 +181,7 @@ func TestBrowserAgentContactPanel(t *testing.T) {
 	const customer = "393471112233"
 
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, tail(app.Logs.String()))
-		}
-	}
+	do, _ := browserSteps(t, app, ctx, stepTimeout(20*time.Second))
 	text := func(sel string) string {
 		t.Helper()
 		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)

@@ -37,23 +37,8 @@ func TestBrowserAgentInboxKeysAndHistory(t *testing.T) {
 	}
 
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, tail(app.Logs.String()))
-		}
-	}
+	do, eval := browserSteps(t, app, ctx, stepTimeout(20*time.Second))
 	const texts = `[...document.querySelectorAll('[data-testid=message-text]')].map(e => e.textContent)`
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 	waitFor := func(what, js, want string) {
 		t.Helper()
 		deadline := time.Now().Add(15 * time.Second)

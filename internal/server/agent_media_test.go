@@ -74,22 +74,7 @@ func TestBrowserAgentMediaBothWays(t *testing.T) {
 	bigPath := write("enorme.png", append(agentPhoto[:8:8], make([]byte, 6<<20)...))
 
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, tail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return s
-	}
+	do, eval := browserSteps(t, app, ctx, stepTimeout(20*time.Second))
 	waitFor := func(what, js string) {
 		t.Helper()
 		deadline := time.Now().Add(15 * time.Second)

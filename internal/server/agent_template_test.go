@@ -99,22 +99,7 @@ func TestBrowserAgentWindowClosedTemplate(t *testing.T) {
 		}
 	}
 	ctx := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, tail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
-	}
+	do, eval := browserSteps(t, app, ctx, stepTimeout(20*time.Second))
 	waitJS := func(what, js string) {
 		t.Helper()
 		deadline := time.Now().Add(15 * time.Second)

@@ -346,22 +346,7 @@ func TestBrowserOperatorConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	tab := browsertest.New(t)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		wctx, cancel := context.WithTimeout(tab, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(wctx, steps...); err != nil {
-			t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, logTail(app.Logs.String()))
-		}
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(tab, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("browser: %s: %v", js, err)
-		}
-		return v
-	}
+	do, eval := browserSteps(t, app, tab, stepTimeout(20*time.Second))
 	usage := func(key string) string {
 		return eval(`document.querySelector("[data-testid=usage-` + key + `] [data-testid=usage-value]").textContent.replace(/\s+/g, " ").trim()`)
 	}

@@ -440,14 +440,7 @@ func TestBrowserSoftbotInTheSimulator(t *testing.T) {
 	const customer = "393355550001"
 	browser := func() (func(string, ...chromedp.Action[chromedp.Void]), func(string, string)) {
 		ctx := browsertest.New(t)
-		do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-			t.Helper()
-			wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			defer cancel()
-			if err := chromedp.Do(wctx, steps...); err != nil {
-				t.Fatalf("browser: %s: %v\nserver log:\n%s", what, err, tail(w.app.Logs.String()))
-			}
-		}
+		do, _ := browserSteps(t, w.app, ctx, stepTimeout(20*time.Second))
 		// until evaluates js until it is true; a form's navigation in
 		// between only delays it.
 		until := func(what, js string) {
