@@ -594,7 +594,7 @@ func approvedTemplate(t *testing.T, app *servertest.App, admin, op *servertest.C
 // stays Meta's, whatever is posted); Meta's approved version stays what is
 // sent until the edit is forwarded; Meta reviews the edit and approves it.
 // A second edit the same day is refused by Meta, in Meta's words, and
-// comes back to the administrator.
+// comes back to the administrator, who discards it.
 func TestApprovedTemplateEdited(t *testing.T) {
 	t.Parallel()
 	app := servertest.New(t, servertest.Options{RunWorkers: true})
@@ -655,5 +655,16 @@ func TestApprovedTemplateEdited(t *testing.T) {
 	got = waitTemplateState(t, app, id, storage.TemplateRefused)
 	if !strings.Contains(got.ForwardError, "24 hours") {
 		t.Fatalf("Meta's refusal of a second edit: %q", got.ForwardError)
+	}
+	// The administrator drops the edit: back to what Meta approved.
+	if page := admin.Get("/admin/templates/" + id); !page.Has("[data-testid=template-discard]") {
+		t.Fatal("no way to discard the refused edit")
+	}
+	if r := admin.Post("/admin/templates/"+id+"/discard", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("discard: %d", r.Status)
+	}
+	got, _ = app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, id)
+	if got.State() != storage.TemplateApproved || strings.Contains(string(got.Draft), "domani") || !strings.Contains(string(got.Draft), "in viaggio") {
+		t.Fatalf("after discarding: %s %s", got.State(), got.Draft)
 	}
 }
