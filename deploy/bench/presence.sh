@@ -24,25 +24,18 @@ die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 [[ -n ${REDIS_URL:-} ]] || die "REDIS_URL is not set: run this through 'make bench'"
 command -v redis-benchmark >/dev/null || die "redis-benchmark not found: on Debian/Ubuntu 'apt-get install redis-tools'"
 
-# redis://host:port/db → host and port for redis-benchmark.
-hostport="${REDIS_URL#redis://}"
-hostport="${hostport%%/*}"
-hostport="${hostport##*@}"
-host="${hostport%%:*}"
-port="${hostport##*:}"
-[[ $port == "$host" ]] && port=6379
-
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 for ((i = 1; i <= RUNS; i++)); do
 	printf 'bench: round %d of %d (load average %s)\n' "$i" "$RUNS" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2
-	redis-benchmark -h "$host" -p "$port" -t set,get -P 1 -c 50 -n 200000 -q --csv >>"$tmp/redis.csv"
+	# -u takes REDIS_URL whole: user, password, database and all.
+	redis-benchmark -u "$REDIS_URL" -t set,get -P 1 -c 50 -n 200000 -q --csv >>"$tmp/redis.csv"
 	"$GO" test -run '^$' -bench 'Presence|BaselineRedis' -benchtime 3s -count 1 ./internal/routing/ >>"$tmp/go.txt"
 done
 
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 ops() { # median ops/s of a Go benchmark
-	grep "^Benchmark$1-" "$tmp/go.txt" | awk '{print 1e9 / $3}' | median
+	grep -E "^Benchmark$1(-[0-9]+)?[[:space:]]" "$tmp/go.txt" | awk '{print 1e9 / $3}' | median
 }
 rb() { # median ops/s of a redis-benchmark test
 	grep "^\"$1\"" "$tmp/redis.csv" | cut -d, -f2 | tr -d '"' | median
@@ -57,4 +50,4 @@ row "go-redis SET (same client, 50 goroutines)" "$(ops BaselineRedisSet)" "$set_
 row "go-redis GET (same client, 50 goroutines)" "$(ops BaselineRedisGet)" "$get_rb"
 row "heartbeat (Refresh: GET+EXPIRE)" "$(ops PresenceHeartbeat)" "$set_rb"
 row "state change (Set: SET … GET, TTL)" "$(ops PresenceSet)" "$set_rb"
-row "50 agents' states (States: MGET)" "$(ops PresenceStates50)" "$get_rb"
+row "50 agents' states (States: MGET), per agent" "$(awk -v o="$(ops PresenceStates50)" 'BEGIN {print o * 50}')" "$get_rb"

@@ -30,7 +30,6 @@ type importView struct {
 	Shown   []storage.ImportRow // rows listed: errors, or the first rows with their action
 	Hidden  int                 // rows not listed
 	Expired bool
-	Region  string // the country chosen for numbers without a country code
 }
 
 // rowsShown bounds the rows a kept import lists.
@@ -85,7 +84,7 @@ func handleContactsImportCheck(d Deps) http.HandlerFunc {
 			c.FileIssues = []storage.ImportIssue{{Key: fe.Key}}
 			d.renderImport(w, r, http.StatusUnprocessableEntity, importView{ImportCheck: c})
 		case errors.Is(err, storage.ErrImportInvalid):
-			v := importView{ImportCheck: c, Shown: c.Bad, Region: region}
+			v := importView{ImportCheck: c, Shown: c.Bad}
 			v.Hidden = c.BadRows - len(c.Bad)
 			d.renderImport(w, r, http.StatusUnprocessableEntity, v)
 		case err != nil:

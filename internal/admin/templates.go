@@ -284,14 +284,21 @@ func handleTemplateDelete(d Deps) http.HandlerFunc {
 			return
 		}
 		var refused string
-		err := d.Store.DeleteTemplateDraft(ctx, p.TenantID, actor(r), t.ID)
-		if errors.Is(err, storage.ErrTemplateLocked) && t.DeletableAtMeta() {
-			err = d.Store.DeleteTemplateAtMeta(ctx, p.TenantID, actor(r), t.ID, func(t storage.AdminTemplate) error {
-				n, err := d.templateNumber(ctx, t)
+		var err error
+		if r.PostFormValue("at_meta") == "" {
+			// The draft's button: never more than a draft, whatever the
+			// template became since the page was shown.
+			err = d.Store.DeleteTemplateDraft(ctx, p.TenantID, actor(r), t.ID)
+		} else {
+			// Once Meta is asked, the answer is recorded even if the
+			// browser gives up: the row must say what Meta did.
+			wctx := context.WithoutCancel(ctx)
+			err = d.Store.DeleteTemplateAtMeta(wctx, p.TenantID, actor(r), t.ID, func(t storage.AdminTemplate) error {
+				n, err := d.templateNumber(wctx, t)
 				if err != nil {
 					return err
 				}
-				cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				cctx, cancel := context.WithTimeout(wctx, 30*time.Second)
 				defer cancel()
 				if refused, err = d.Catalog.Delete(cctx, n, t); err == nil && refused != "" {
 					return errRefusedByMeta
@@ -303,6 +310,8 @@ func handleTemplateDelete(d Deps) http.HandlerFunc {
 		switch {
 		case errors.Is(err, errRefusedByMeta):
 			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.delete_refused", refused)
+		case errors.Is(err, storage.ErrTemplateLocked) && r.PostFormValue("at_meta") == "":
+			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.not_a_draft", "")
 		case errors.Is(err, storage.ErrTemplateLocked):
 			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.not_deletable", "")
 		case errors.Is(err, storage.ErrNotFound):
@@ -313,7 +322,7 @@ func handleTemplateDelete(d Deps) http.HandlerFunc {
 		case err != nil:
 			d.Logger.WarnContext(ctx, "delete template", "template", t.ID, "error", err)
 			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.delete_failed", "")
-		case t.MetaID != "":
+		case r.PostFormValue("at_meta") != "":
 			ui.SetFlash(w, d.Cookies, "success", "admin.tpl.deleted_at_meta", "")
 		default:
 			ui.SetFlash(w, d.Cookies, "success", "admin.tpl.deleted", "")

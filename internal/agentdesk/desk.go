@@ -275,10 +275,14 @@ func handleTransfer(d Deps) http.HandlerFunc {
 			return
 		}
 		if note != "" {
-			if _, _, nerr := d.Store.AddNote(r.Context(), p.TenantID, c.ID, p.UserID, note); nerr != nil {
+			_, told, nerr := d.Store.AddNote(r.Context(), p.TenantID, c.ID, p.UserID, note)
+			if nerr != nil {
 				d.Logger.ErrorContext(r.Context(), "transfer note", "error", nerr)
 				answerError(w, r, http.StatusServiceUnavailable, "agent.transfer_note_lost")
 				return
+			}
+			if d.Hub != nil {
+				d.Hub.Publish(r.Context(), told) // the new holder, already at it, reads the note at once
 			}
 		}
 		if err != nil {

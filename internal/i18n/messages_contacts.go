@@ -64,6 +64,7 @@ var contactsAdminMessages = map[string]entry{
 	"admin.contacts.import_region_label":     {"Numbers without a country code are from", "I numeri senza prefisso del paese sono di"},
 	"admin.contacts.import_region_none":      {"nowhere: refuse them", "nessun paese: rifiutali"},
 	"admin.contacts.import_region_hint":      {"Numbers written with + or 00 keep their own country. Choose a country only if the file holds local numbers (333 123 4567); they are checked against its numbering plan.", "I numeri scritti con + o 00 mantengono il loro paese. Scegli un paese solo se il file contiene numeri locali (333 123 4567); sono controllati sul suo piano di numerazione."},
+	"admin.contacts.import_region_used":      {"Numbers without a country code are read as numbers of %s (%s).", "I numeri senza prefisso del paese sono letti come numeri di %s (%s)."},
 	"admin.contacts.import_region":           {"Choose a country from the list.", "Scegli un paese dall'elenco."},
 	"admin.contacts.import_check":            {"Check the file", "Controlla il file"},
 	"admin.contacts.import_no_file":          {"Choose a CSV file to upload.", "Scegli un file CSV da caricare."},

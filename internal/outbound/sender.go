@@ -191,7 +191,7 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 		if !s.renew(ctx, r) {
 			return
 		}
-		if d.MetaMediaID, cached, err = s.upload(ctx, r, token, mediaID); err != nil {
+		if d.MetaMediaID, cached, err = s.upload(ctx, r, token, mediaID, ""); err != nil {
 			s.outcome(ctx, r, err)
 			return
 		}
@@ -204,14 +204,10 @@ func (s *Sender) deliver(ctx context.Context, r storage.OutboxRow) {
 		// Meta forgot the upload before we expected it to: upload again
 		// and send once more (Meta refused the first request outright, so
 		// nothing was sent twice).
-		if ferr := s.store.ForgetUpload(ctx, r.TenantID, c.FileID(), r.Number.ID); ferr != nil {
-			s.outcome(ctx, r, ferr)
-			return
-		}
 		if !s.renew(ctx, r) {
 			return
 		}
-		if d.MetaMediaID, _, err = s.upload(ctx, r, token, c.FileID()); err != nil {
+		if d.MetaMediaID, _, err = s.upload(ctx, r, token, c.FileID(), d.MetaMediaID); err != nil {
 			s.outcome(ctx, r, err)
 			return
 		}
@@ -266,14 +262,23 @@ func (s *Sender) renew(ctx context.Context, r storage.OutboxRow) bool {
 
 // upload returns Meta's id for a stored file sent through the row's
 // number: the upload made through that number less than MediaReuse ago
-// (cached), or a new one, remembered for the next sends.
-func (s *Sender) upload(ctx context.Context, r storage.OutboxRow, token, mediaID string) (metaID string, cached bool, err error) {
-	if metaID, err = s.store.FreshUpload(ctx, r.TenantID, mediaID, r.Number.ID, s.MediaReuse); err != nil || metaID != "" {
-		return metaID, metaID != "", err
+// (cached), or a new one, remembered for the next sends. stale is an id
+// Meta refused (131053): its record is dropped first, unless another
+// worker already replaced it.
+func (s *Sender) upload(ctx context.Context, r storage.OutboxRow, token, mediaID, stale string) (metaID string, cached bool, err error) {
+	if stale == "" {
+		if metaID, err = s.store.FreshUpload(ctx, r.TenantID, mediaID, r.Number.ID, s.MediaReuse); err != nil || metaID != "" {
+			return metaID, metaID != "", err
+		}
 	}
 	// One upload at a time per file and number: who waited finds the
 	// upload the first one made.
 	defer s.uploads.lock(mediaID + "|" + r.Number.ID)()
+	if stale != "" {
+		if err := s.store.ForgetUpload(ctx, r.TenantID, mediaID, r.Number.ID, stale); err != nil {
+			return "", false, err
+		}
+	}
 	if metaID, err = s.store.FreshUpload(ctx, r.TenantID, mediaID, r.Number.ID, s.MediaReuse); err != nil || metaID != "" {
 		return metaID, metaID != "", err
 	}

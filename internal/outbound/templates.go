@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"sync"
+	"time"
 
 	"switchboard/internal/domain"
 	"switchboard/internal/storage"
@@ -36,9 +37,14 @@ func (c *Catalog) Sync(ctx context.Context, n domain.Number) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	listedAt := time.Now()
 	list, err := c.client(n).ListTemplates(ctx, token, n.WABAID)
 	if err != nil {
 		return 0, err
+	}
+	listed := make([]string, 0, len(list))
+	for _, t := range list {
+		listed = append(listed, t.ID)
 	}
 	for _, t := range list {
 		components := json.RawMessage(t.RawComponents)
@@ -48,6 +54,10 @@ func (c *Catalog) Sync(ctx context.Context, n domain.Number) (int, error) {
 		if err := c.store.UpsertTemplate(ctx, n.TenantID, row); err != nil {
 			return 0, err
 		}
+	}
+	// What Meta no longer lists was deleted there (WhatsApp Manager, Meta).
+	if _, err := c.store.MarkUnlistedTemplatesDeleted(ctx, n.TenantID, n.WABAID, listed, listedAt); err != nil {
+		return 0, err
 	}
 	return len(list), nil
 }

@@ -26,7 +26,11 @@ func (c *Catalog) Forward(ctx context.Context, n domain.Number, t storage.AdminT
 	client := c.client(n)
 	var out storage.ForwardOutcome
 	if t.MetaID != "" {
-		err = client.EditTemplate(ctx, token, t.MetaID, t.Category, t.Draft)
+		category := t.Category
+		if t.CategoryFixed() {
+			category = "" // Meta keeps an approved template's (perhaps re-categorised) category
+		}
+		err = client.EditTemplate(ctx, token, t.MetaID, category, t.Draft)
 		out = storage.ForwardOutcome{MetaID: t.MetaID, Status: "PENDING"}
 	} else {
 		out.MetaID, out.Status, err = client.CreateTemplate(ctx, token, n.WABAID, graph.TemplateDraft{
@@ -50,7 +54,7 @@ func (c *Catalog) Delete(ctx context.Context, n domain.Number, t storage.AdminTe
 	if err != nil {
 		return "", err
 	}
-	err = c.client(n).DeleteTemplate(ctx, token, n.WABAID, t.Name, t.MetaID)
+	err = c.client(n).DeleteTemplate(ctx, token, t.WABAID, t.Name, t.MetaID)
 	if reason, ok := templateRefusal(err); ok {
 		return reason, nil
 	}

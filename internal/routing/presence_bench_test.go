@@ -3,6 +3,7 @@ package routing_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,10 +32,14 @@ func benchPresence(b *testing.B) (*routing.Presence, []string) {
 			b.Fatal(err)
 		}
 	}
-	b.SetParallelism(25) // 25 × GOMAXPROCS (2) = 50 goroutines
+	b.SetParallelism(fiftyGoroutines())
 	b.ResetTimer()
 	return p, agents
 }
+
+// fiftyGoroutines is the parallelism that makes RunParallel run 50
+// goroutines (redis-benchmark's -c 50) at this GOMAXPROCS.
+func fiftyGoroutines() int { return max(1, 50/runtime.GOMAXPROCS(0)) }
 
 func BenchmarkPresenceHeartbeat(b *testing.B) {
 	p, agents := benchPresence(b)
@@ -85,7 +90,7 @@ func BenchmarkPresenceStates50(b *testing.B) {
 // The denominators: one SET, one GET, on the same kind of client.
 func BenchmarkBaselineRedisSet(b *testing.B) {
 	rdb, prefix := storagetest.NewRedis(b)
-	b.SetParallelism(25)
+	b.SetParallelism(fiftyGoroutines())
 	var next atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -107,7 +112,7 @@ func BenchmarkBaselineRedisGet(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.SetParallelism(25)
+	b.SetParallelism(fiftyGoroutines())
 	var next atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

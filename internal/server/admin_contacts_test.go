@@ -142,6 +142,9 @@ func TestBrowserAdminContacts(t *testing.T) {
 	if got := eval(`document.querySelector("[data-testid=import-row][data-line='3']").textContent`); !strings.Contains(got, "393339990000") {
 		t.Fatalf("the local number's row reads %q", got)
 	}
+	if got := eval(`document.querySelector("[data-testid=import-region-used]").textContent`); !strings.Contains(got, "Italy (+39)") {
+		t.Fatalf("the page says local numbers are read as %q", got)
+	}
 	do("or upload the fixed file and import it",
 		chromedp.SetUploadFiles(chromedp.CSS(`[data-testid=import-file]`), []string{good}),
 		chromedp.Click(chromedp.CSS(`[data-testid=import-preview]`)),

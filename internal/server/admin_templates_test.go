@@ -514,7 +514,8 @@ func TestTemplateDeletedAtMeta(t *testing.T) {
 	other := app.Client(t)
 	other.MustLogin(app.F.B.Admin.Email, storagetest.Password)
 	other.Get("/admin/templates")
-	if r := other.Post("/admin/templates/"+first+"/delete", nil); r.Status != http.StatusNotFound {
+	atMeta := url.Values{"at_meta": {"1"}}
+	if r := other.Post("/admin/templates/"+first+"/delete", atMeta); r.Status != http.StatusNotFound {
 		t.Fatalf("tenant B deleting A's template: %d", r.Status)
 	}
 
@@ -525,8 +526,13 @@ func TestTemplateDeletedAtMeta(t *testing.T) {
 		t.Fatalf("a second template at a limit of one: %d %q", r.Status, r.Text("[data-testid=form-error]"))
 	}
 
+	// The draft's button (a stale page) never deletes what Meta has.
 	admin.Get("/admin/templates/" + first)
-	if r := admin.Post("/admin/templates/"+first+"/delete", nil); r.Status != http.StatusSeeOther || r.Location != "/admin/templates/"+first {
+	admin.Post("/admin/templates/"+first+"/delete", nil)
+	if flash := admin.Get("/admin/templates/" + first).Text("[data-testid=flash]"); !strings.Contains(flash, "no longer a draft") {
+		t.Fatalf("the draft's delete on an approved template: %q", flash)
+	}
+	if r := admin.Post("/admin/templates/"+first+"/delete", atMeta); r.Status != http.StatusSeeOther || r.Location != "/admin/templates/"+first {
 		t.Fatalf("delete at Meta: %d %s", r.Status, r.Location)
 	}
 	page = admin.Get("/admin/templates/" + first)
@@ -541,7 +547,7 @@ func TestTemplateDeletedAtMeta(t *testing.T) {
 	if got, _ := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, first); got.State() != storage.TemplateDeleted {
 		t.Fatalf("state after deleting: %s", got.State())
 	}
-	admin.Post("/admin/templates/"+first+"/delete", nil)
+	admin.Post("/admin/templates/"+first+"/delete", atMeta)
 	if flash := admin.Get("/admin/templates/" + first).Text("[data-testid=flash]"); !strings.Contains(flash, "cannot be deleted") {
 		t.Fatalf("deleting twice: %q", flash)
 	}
@@ -550,18 +556,61 @@ func TestTemplateDeletedAtMeta(t *testing.T) {
 	second := approved("order_delivered")
 	got, _ := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, second)
 
-	// Meta disables it: Meta refuses its deletion, and it stays.
+	// Meta disables it: deleting it (which Meta refuses) is not offered.
 	if err := app.Sandbox.Fake.DecideTemplate(n.WABAID, got.MetaID, "DISABLED", ""); err != nil {
 		t.Fatal(err)
 	}
 	waitTemplateState(t, app, second, storage.TemplateDisabled)
-	admin.Get("/admin/templates/" + second)
-	admin.Post("/admin/templates/"+second+"/delete", nil)
-	if flash := admin.Get("/admin/templates/" + second).Text("[data-testid=flash]"); !strings.Contains(flash, "Meta refused to delete it") || !strings.Contains(flash, "Disabled") {
-		t.Fatalf("deleting a disabled template: %q", flash)
+	if admin.Get("/admin/templates/" + second).Has("[data-testid=template-delete-at-meta]") {
+		t.Error("deleting a disabled template is offered")
 	}
+	admin.Post("/admin/templates/"+second+"/delete", atMeta)
 	if got, _ := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, second); got.State() != storage.TemplateDisabled {
-		t.Fatalf("a disabled template after Meta refused: %s", got.State())
+		t.Fatalf("a disabled template after a deletion was asked for: %s", got.State())
+	}
+
+	// The first's name is free again in Switchboard: a new draft takes the
+	// deleted row over (Meta decides when the name may be used again).
+	plan, err := app.DB.Store.PlanByName(context.Background(), "Starter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.MaxTemplates = 5 // the disabled one still counts
+	if _, err := app.DB.Store.SavePlan(context.Background(), storage.Actor{Email: "test"}, plan); err != nil {
+		t.Fatal(err)
+	}
+	admin.Get("/admin/templates/new")
+	r := admin.Post("/admin/templates", templateValues(n.ID, "order_shipped"))
+	if r.Status != http.StatusSeeOther || strings.TrimPrefix(r.Location, "/admin/templates/") != first {
+		t.Fatalf("a draft named as the deleted template: %d %s", r.Status, r.Location)
+	}
+	if got, _ := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, first); got.State() != storage.TemplateDraft || got.MetaID != "" {
+		t.Fatalf("the reused row: %s %q", got.State(), got.MetaID)
+	}
+}
+
+// TestTemplateDeletedInWhatsAppManager: a template deleted at Meta outside
+// Switchboard (WhatsApp Manager) shows as deleted once Meta's webhook
+// arrives (Meta's list no longer has it), cannot be sent, and frees its
+// place in the plan.
+func TestTemplateDeletedInWhatsAppManager(t *testing.T) {
+	t.Parallel()
+	app := servertest.New(t, servertest.Options{RunWorkers: true})
+	n := templateNumber(t, app, 5)
+	admin := app.Client(t)
+	admin.MustLogin(app.F.A.Admin.Email, storagetest.Password)
+	op := app.Client(t)
+	op.MustLogin(app.F.Operator.Email, storagetest.Password)
+	id := approvedTemplate(t, app, admin, op, n, "elsewhere")
+	got, _ := app.DB.Store.AdminTemplateByID(context.Background(), app.F.A.ID, id)
+	token, _ := app.Numbers.AccessToken(n)
+	gc := &graph.Client{HTTP: http.DefaultClient, BaseURL: app.URL + "/sandbox/graph", Version: "v23.0"}
+	if err := gc.DeleteTemplate(context.Background(), token, n.WABAID, "elsewhere", got.MetaID); err != nil {
+		t.Fatal(err)
+	}
+	waitTemplateState(t, app, id, storage.TemplateDeleted)
+	if u, _ := app.DB.Store.TemplateUsage(context.Background(), app.F.A.ID); u.Used != 0 {
+		t.Fatalf("a deleted template still counts: %+v", u)
 	}
 }
 

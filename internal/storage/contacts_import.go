@@ -53,6 +53,7 @@ type ContactImport struct {
 	Updated   int
 	Unchanged int
 	Error     string // an i18n key when failed
+	Region    string // the country local numbers were read in, "" none
 	CreatedAt time.Time
 }
 
@@ -111,6 +112,7 @@ func (s *Store) StageContactImport(ctx context.Context, tenantID string, actor A
 	if region != "" && !slices.Contains(phone.Regions(), region) {
 		return c, &domain.FieldError{Field: "region", Key: "admin.contacts.import_region"}
 	}
+	c.Region = region
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		if err := expireImports(ctx, tx, tenantID); err != nil {
 			return err
@@ -125,8 +127,8 @@ func (s *Store) StageContactImport(ctx context.Context, tenantID string, actor A
 			c.FileIssues = ir.fileIssues
 			return ErrImportInvalid
 		}
-		if err := tx.QueryRow(ctx, `INSERT INTO contact_imports (tenant_id, created_by, file_name, columns)
-			VALUES ($1, $2, $3, $4) RETURNING id, created_at`, tenantID, actor.Email, c.FileName, c.Columns).Scan(&c.ID, &c.CreatedAt); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO contact_imports (tenant_id, created_by, file_name, columns, region)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`, tenantID, actor.Email, c.FileName, c.Columns, region).Scan(&c.ID, &c.CreatedAt); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE import_upload (
@@ -249,7 +251,7 @@ func expireImports(ctx context.Context, tx pgx.Tx, tenantID string) error {
 	return err
 }
 
-const contactImportColumns = `id, file_name, columns, status, rows, done, created, updated, unchanged, error, created_at,
+const contactImportColumns = `id, file_name, columns, status, rows, done, created, updated, unchanged, error, region, created_at,
 	status = 'running' AND heartbeat < now() - make_interval(secs => $3)`
 
 // ContactImport reads an import; one whose job stopped writing its
@@ -260,7 +262,8 @@ func (s *Store) ContactImport(ctx context.Context, tenantID, importID string) (C
 		var stale bool
 		err := tx.QueryRow(ctx, `SELECT `+contactImportColumns+` FROM contact_imports WHERE tenant_id = $1 AND id = $2`,
 			tenantID, importID, importStale.Seconds()).
-			Scan(&c.ID, &c.FileName, &c.Columns, &c.Status, &c.Rows, &c.Done, &c.Created, &c.Updated, &c.Unchanged, &c.Error, &c.CreatedAt, &stale)
+			Scan(&c.ID, &c.FileName, &c.Columns, &c.Status, &c.Rows, &c.Done, &c.Created, &c.Updated, &c.Unchanged, &c.Error, &c.Region,
+				&c.CreatedAt, &stale)
 		if stale {
 			c.Status, c.Error = ImportFailed, "admin.contacts.import_interrupted"
 		}
@@ -333,10 +336,10 @@ func (s *Store) ApplyContactImport(ctx context.Context, tenantID string, actor A
 	var c ContactImport
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		var kept int
-		if err := tx.QueryRow(ctx, `SELECT id, file_name, columns, status, rows, created_at,
+		if err := tx.QueryRow(ctx, `SELECT id, file_name, columns, status, rows, region, created_at,
 				(SELECT count(*) FROM contact_import_rows r WHERE r.tenant_id = $1 AND r.import_id = $2)
 			FROM contact_imports WHERE tenant_id = $1 AND id = $2`, tenantID, importID).
-			Scan(&c.ID, &c.FileName, &c.Columns, &c.Status, &c.Rows, &c.CreatedAt, &kept); err != nil {
+			Scan(&c.ID, &c.FileName, &c.Columns, &c.Status, &c.Rows, &c.Region, &c.CreatedAt, &kept); err != nil {
 			return notFound(err)
 		}
 		if c.Status != ImportRunning {
@@ -395,7 +398,7 @@ func (s *Store) ApplyContactImport(ctx context.Context, tenantID string, actor A
 			return err
 		}
 		if err := audit(ctx, tx, tenantID, actor, "contact.import", c.FileName, map[string]any{
-			"rows": c.Rows, "created": c.Created, "updated": c.Updated, "unchanged": c.Unchanged}); err != nil {
+			"rows": c.Rows, "created": c.Created, "updated": c.Updated, "unchanged": c.Unchanged, "local_numbers_in": c.Region}); err != nil {
 			return err
 		}
 		if priorityMoved {

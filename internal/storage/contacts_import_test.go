@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
@@ -283,6 +284,12 @@ func TestContactsImportLocalNumbers(t *testing.T) {
 	if _, err := st.ApplyContactImport(ctx, tenantID, admin, c.ID); err != nil {
 		t.Fatal(err)
 	}
+	if kept, _ := st.ContactImport(ctx, tenantID, c.ID); kept.Region != "IT" {
+		t.Fatalf("the import keeps its country as %q", kept.Region)
+	}
+	if e, _ := st.ListAudit(ctx, tenantID, 1); len(e) != 1 || e[0].Action != "contact.import" || !strings.Contains(string(mustMarshal(e[0].Detail)), `"local_numbers_in":"IT"`) {
+		t.Fatalf("the import's audit entry: %+v", e)
+	}
 	got := countRows(t, st, tenantID, `SELECT count(*) FROM contacts WHERE wa_id IN ('393331112222', '390669881234', '41791234567', '447911123456')`)
 	if got != 4 {
 		t.Fatalf("%d of the four contacts stored with their international numbers", got)
@@ -295,4 +302,9 @@ func TestContactsImportLocalNumbers(t *testing.T) {
 	if _, err := st.StageContactImport(ctx, tenantID, admin, "x.csv", "XX", strings.NewReader(file)); !errors.As(err, &fe) || fe.Field != "region" {
 		t.Fatalf("an unknown country: %v", err)
 	}
+}
+
+func mustMarshal(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }

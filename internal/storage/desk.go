@@ -289,15 +289,18 @@ func (s *Store) AddNote(ctx context.Context, tenantID, conversationID, authorID,
 	n.Body = body
 	var told []AgentEvent
 	err = s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		// Selected from conversations with the tenant named: the foreign key
-		// alone would accept another tenant's conversation id.
+		// Read from conversations with the tenant named (the foreign key
+		// alone would accept another tenant's conversation id), and locked
+		// (FOR SHARE): a transfer committing meanwhile waits, so the agent
+		// told is the one who holds it when the note commits.
 		var holder *string
-		if err := tx.QueryRow(ctx, `INSERT INTO conversation_notes (tenant_id, conversation_id, author_id, body)
-			SELECT $1, c.id, $3, $4 FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2
-			RETURNING id, created_at, (SELECT CASE WHEN c.status = 'assigned' THEN c.assigned_agent_id::text END
-				FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2)`,
-			tenantID, conversationID, authorID, body).Scan(&n.ID, &n.CreatedAt, &holder); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT CASE WHEN status = 'assigned' THEN assigned_agent_id::text END
+			FROM conversations WHERE tenant_id = $1 AND id = $2 FOR SHARE`, tenantID, conversationID).Scan(&holder); err != nil {
 			return notFound(err)
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO conversation_notes (tenant_id, conversation_id, author_id, body)
+			VALUES ($1, $2, $3, $4) RETURNING id, created_at`, tenantID, conversationID, authorID, body).Scan(&n.ID, &n.CreatedAt); err != nil {
+			return err
 		}
 		// The agent holding it sees a supervisor's note at once.
 		if holder != nil && *holder != authorID {

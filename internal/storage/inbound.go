@@ -363,5 +363,12 @@ func (t InboundTx) TemplateEvent(ctx context.Context, tenantID, wabaID, template
 	}
 	_, err := t.tx.Exec(ctx, `INSERT INTO template_events (tenant_id, waba_id, template_id, template_name, language, event, reason, detail, dedupe_key)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`, tenantID, wabaID, templateID, name, language, event, reason, detail, dedupeKey)
+	if err != nil || templateID == "" || (event != "DELETED" && event != "PENDING_DELETION") {
+		return err
+	}
+	// Meta's list leaves deleted templates out, so the catalog sync cannot
+	// say it: the event does, at once.
+	_, err = t.tx.Exec(ctx, `UPDATE templates SET status = $4, review = 'at_meta', draft = components, forward_error = '', updated_at = now()
+		WHERE tenant_id = $1 AND waba_id = $2 AND meta_id = $3 AND status <> 'DELETED'`, tenantID, wabaID, templateID, event)
 	return err
 }

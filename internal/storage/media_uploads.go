@@ -43,12 +43,13 @@ func (s *Store) RecordUpload(ctx context.Context, tenantID, mediaID, numberID, m
 	})
 }
 
-// ForgetUpload drops an upload Meta no longer knows (it refused the id), so
-// the next send uploads the file again.
-func (s *Store) ForgetUpload(ctx context.Context, tenantID, mediaID, numberID string) error {
+// ForgetUpload drops an upload Meta no longer knows (it refused metaID), so
+// the next send uploads the file again; a newer upload recorded meanwhile
+// stays.
+func (s *Store) ForgetUpload(ctx context.Context, tenantID, mediaID, numberID, metaID string) error {
 	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM media_uploads WHERE tenant_id = $1 AND media_id = $2 AND number_id = $3`,
-			tenantID, mediaID, numberID)
+		_, err := tx.Exec(ctx, `DELETE FROM media_uploads WHERE tenant_id = $1 AND media_id = $2 AND number_id = $3 AND meta_media_id = $4`,
+			tenantID, mediaID, numberID, metaID)
 		return err
 	})
 }

@@ -216,6 +216,25 @@ func (s *Store) UpsertTemplate(ctx context.Context, tenantID string, t TemplateR
 	})
 }
 
+// MarkUnlistedTemplatesDeleted records as deleted the templates Meta had
+// (a meta_id) but no longer lists for the WABA: deleted in WhatsApp
+// Manager or by Meta, whose list leaves deleted templates out. listed is
+// every id of a complete listing begun at listedAt; a row changed less
+// than a minute before that (a forward creating one while the list was
+// read, or clocks a little apart) waits for the next sync.
+func (s *Store) MarkUnlistedTemplatesDeleted(ctx context.Context, tenantID, wabaID string, listed []string, listedAt time.Time) (int, error) {
+	var n int
+	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE templates SET status = 'DELETED', review = 'at_meta', draft = components, forward_error = '',
+				updated_at = now()
+			WHERE tenant_id = $1 AND waba_id = $2 AND meta_id <> '' AND NOT (meta_id = ANY($3)) AND status <> 'DELETED'
+			  AND updated_at < $4 AND synced_at < $4`, tenantID, wabaID, listed, listedAt.Add(-time.Minute))
+		n = int(tag.RowsAffected())
+		return err
+	})
+	return n, err
+}
+
 // ListTemplates lists a tenant's templates for a WABA as Meta knows them:
 // drafts and submissions Meta never had are the template editor's
 // (templates_admin.go).

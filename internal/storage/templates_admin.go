@@ -98,10 +98,11 @@ func (t AdminTemplate) State() string {
 }
 
 // DeletableAtMeta reports whether the administrator may delete it at Meta:
-// Meta has it, it is not deleted already, and it is not waiting for the
-// operator to forward it (Meta refuses a disabled one, in its own words).
+// Meta has it, it is not deleted already, it is not waiting for the
+// operator to forward it, and Meta did not disable it (Meta refuses to
+// delete a disabled template, §7.1).
 func (t AdminTemplate) DeletableAtMeta() bool {
-	return t.MetaID != "" && t.Review != "submitted" && t.State() != TemplateDeleted
+	return t.MetaID != "" && t.Review != "submitted" && t.State() != TemplateDeleted && t.Status != "DISABLED"
 }
 
 // EditDiscardable reports whether an edit of a template Meta has can be
@@ -270,10 +271,24 @@ func (s *Store) SaveTemplateDraft(ctx context.Context, tenantID string, actor Ac
 			if u.Used+1 > u.Limit {
 				return &PlanLimitError{Limit: u.Limit}
 			}
+			// A template deleted at Meta leaves its row (the history); a new
+			// draft of the same name and language takes it over, as a
+			// template Meta never had (Meta decides whether the name may be
+			// used again: an approved one only after 30 days).
 			err = tx.QueryRow(ctx, `INSERT INTO templates (tenant_id, waba_id, number_id, name, language, category, use_case,
 					review, draft, synced_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, now()) RETURNING id`,
+				VALUES ($1, $2, $3, $4, $5, $6, $7, 'draft', $8, now())
+				ON CONFLICT (tenant_id, waba_id, name, language) DO UPDATE SET number_id = excluded.number_id,
+					category = excluded.category, use_case = excluded.use_case, review = 'draft', draft = excluded.draft,
+					meta_id = '', status = '', components = '[]', header_params = 0, body_params = 0, rejected_reason = '',
+					forward_error = '', submitted_by = '', forwarded_by = '', submitted_at = NULL, forwarded_at = NULL,
+					synced_at = now(), updated_at = now()
+				WHERE templates.status = 'DELETED'
+				RETURNING id`,
 				tenantID, wabaID, in.NumberID, in.Name, in.Language, in.Category, in.UseCase, in.Components).Scan(&id)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrConflict // the name and language are a live template's
+			}
 			if err != nil {
 				return err
 			}
@@ -324,7 +339,7 @@ func (s *Store) SubmitTemplate(ctx context.Context, tenantID string, actor Actor
 		if err != nil {
 			return err
 		}
-		if t.Review != "draft" || t.NumberID == "" {
+		if t.Review != "draft" || t.NumberID == "" || t.State() == TemplateDeleted {
 			return ErrTemplateLocked
 		}
 		u, err := templateUsage(ctx, tx, tenantID, id, true)
@@ -385,8 +400,10 @@ func (s *Store) DeleteTemplateAtMeta(ctx context.Context, tenantID string, actor
 		if err := del(t); err != nil {
 			return err
 		}
-		// An edit in progress goes with it: there is nothing left to edit.
-		if _, err := tx.Exec(ctx, `UPDATE templates SET status = 'DELETED', review = 'at_meta', forward_error = '', updated_at = now()
+		// An edit in progress goes with it: there is nothing left to edit,
+		// and the page shows what Meta had.
+		if _, err := tx.Exec(ctx, `UPDATE templates SET status = 'DELETED', review = 'at_meta', draft = components, forward_error = '',
+				updated_at = now()
 			WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
 			return err
 		}
@@ -451,7 +468,7 @@ func (s *Store) ForwardTemplate(ctx context.Context, actor Actor, id string, for
 		if err != nil {
 			return err
 		}
-		if t.Review != "submitted" {
+		if t.Review != "submitted" || t.State() == TemplateDeleted {
 			return ErrTemplateLocked
 		}
 		if out, err = forward(t); err != nil {
