@@ -391,17 +391,7 @@ func TestTemplateRejectedThenEditedIsApproved(t *testing.T) {
 		t.Fatalf("create: %d %s", r.Status, r.Text("[data-testid=form-error]"))
 	}
 	id := strings.TrimPrefix(r.Location, "/admin/templates/")
-	forward := func() {
-		t.Helper()
-		admin.Get("/admin/templates/" + id)
-		if r := admin.Post("/admin/templates/"+id+"/submit", nil); r.Status != http.StatusSeeOther {
-			t.Fatalf("submit: %d", r.Status)
-		}
-		op.Get("/operator/templates")
-		if r := op.Post("/operator/templates/"+id+"/forward", nil); r.Status != http.StatusSeeOther {
-			t.Fatalf("forward: %d", r.Status)
-		}
-	}
+	forward := func() { t.Helper(); submitAndForward(t, admin, op, id) }
 	forward()
 	first := waitTemplateState(t, app, id, storage.TemplateRejected)
 
@@ -624,19 +614,26 @@ func approvedTemplate(t *testing.T, app *servertest.App, admin, op *servertest.C
 		t.Fatalf("create %s: %d %s", name, r.Status, r.Text("[data-testid=form-error]"))
 	}
 	id := strings.TrimPrefix(r.Location, "/admin/templates/")
+	submitAndForward(t, admin, op, id)
+	waitTemplateState(t, app, id, storage.TemplateApproved)
+	return id
+}
+
+// submitAndForward submits a template as the administrator and forwards it
+// to Meta (the sandbox) as the operator.
+func submitAndForward(t *testing.T, admin, op *servertest.Client, id string) {
+	t.Helper()
 	admin.Get("/admin/templates/" + id)
 	if r := admin.Post("/admin/templates/"+id+"/submit", nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("submit %s: %d", name, r.Status)
+		t.Fatalf("submit: %d", r.Status)
 	}
 	if flash := admin.Get("/admin/templates/" + id).Text("[data-testid=flash]"); strings.Contains(flash, "plan") {
-		t.Fatalf("submit %s refused: %q", name, flash)
+		t.Fatalf("submit refused: %q", flash)
 	}
 	op.Get("/operator/templates")
 	if r := op.Post("/operator/templates/"+id+"/forward", nil); r.Status != http.StatusSeeOther {
-		t.Fatalf("forward %s: %d", name, r.Status)
+		t.Fatalf("forward: %d", r.Status)
 	}
-	waitTemplateState(t, app, id, storage.TemplateApproved)
-	return id
 }
 
 // TestApprovedTemplateEdited: an approved template is edited (its category
@@ -671,17 +668,7 @@ func TestApprovedTemplateEdited(t *testing.T) {
 	if !admin.Get("/admin/templates/" + id).Has("[data-testid=template-live-while-edited]") {
 		t.Error("the page does not say Meta's approved version is still the one sent")
 	}
-	forward := func() {
-		t.Helper()
-		admin.Get("/admin/templates/" + id)
-		if r := admin.Post("/admin/templates/"+id+"/submit", nil); r.Status != http.StatusSeeOther {
-			t.Fatalf("submit: %d", r.Status)
-		}
-		op.Get("/operator/templates")
-		if r := op.Post("/operator/templates/"+id+"/forward", nil); r.Status != http.StatusSeeOther {
-			t.Fatalf("forward: %d", r.Status)
-		}
-	}
+	forward := func() { t.Helper(); submitAndForward(t, admin, op, id) }
 	forward()
 	deadline := time.Now().Add(20 * time.Second)
 	for {

@@ -294,8 +294,7 @@ func (s *Store) SaveTemplateDraft(ctx context.Context, tenantID string, actor Ac
 			}
 			return audit(ctx, tx, tenantID, actor, "template.create", in.Name+" ("+in.Language+")", map[string]any{"after": after})
 		}
-		before, err := scanAdminTemplate(tx.QueryRow(ctx, `SELECT `+adminTemplateColumns+adminTemplateFrom+`
-			WHERE t.tenant_id = $1 AND t.id = $2 FOR UPDATE OF t`, tenantID, in.ID))
+		before, err := lockTemplate(ctx, tx, tenantID, in.ID)
 		if err != nil {
 			return err
 		}
@@ -334,8 +333,7 @@ func (s *Store) SaveTemplateDraft(ctx context.Context, tenantID string, actor Ac
 // it).
 func (s *Store) SubmitTemplate(ctx context.Context, tenantID string, actor Actor, id string) error {
 	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		t, err := scanAdminTemplate(tx.QueryRow(ctx, `SELECT `+adminTemplateColumns+adminTemplateFrom+`
-			WHERE t.tenant_id = $1 AND t.id = $2 FOR UPDATE OF t`, tenantID, id))
+		t, err := lockTemplate(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
 		}
@@ -378,6 +376,14 @@ func (s *Store) DeleteTemplateDraft(ctx context.Context, tenantID string, actor 
 	})
 }
 
+// lockTemplate reads one of the tenant's templates and locks its row until
+// the transaction ends: every change to a template starts here, so two
+// changes (or a change and the operator's forward) never cross.
+func lockTemplate(ctx context.Context, tx pgx.Tx, tenantID, id string) (AdminTemplate, error) {
+	return scanAdminTemplate(tx.QueryRow(ctx, `SELECT `+adminTemplateColumns+adminTemplateFrom+`
+		WHERE t.tenant_id = $1 AND t.id = $2 FOR UPDATE OF t`, tenantID, id))
+}
+
 // DeleteTemplateAtMeta deletes one of the tenant's templates at Meta (this
 // language only) through del, with the row locked so that two deletions
 // or a deletion and an edit do not cross; once Meta agreed the row says
@@ -389,8 +395,7 @@ func (s *Store) DeleteTemplateAtMeta(ctx context.Context, tenantID string, actor
 		return ErrNotFound
 	}
 	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		t, err := scanAdminTemplate(tx.QueryRow(ctx, `SELECT `+adminTemplateColumns+adminTemplateFrom+`
-			WHERE t.tenant_id = $1 AND t.id = $2 FOR UPDATE OF t`, tenantID, id))
+		t, err := lockTemplate(ctx, tx, tenantID, id)
 		if err != nil {
 			return notFound(err)
 		}
@@ -419,8 +424,7 @@ func (s *Store) DiscardTemplateEdit(ctx context.Context, tenantID string, actor 
 		return ErrNotFound
 	}
 	return s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		t, err := scanAdminTemplate(tx.QueryRow(ctx, `SELECT `+adminTemplateColumns+adminTemplateFrom+`
-			WHERE t.tenant_id = $1 AND t.id = $2 FOR UPDATE OF t`, tenantID, id))
+		t, err := lockTemplate(ctx, tx, tenantID, id)
 		if err != nil {
 			return notFound(err)
 		}
