@@ -285,7 +285,8 @@ func handleTemplateDelete(d Deps) http.HandlerFunc {
 		}
 		var refused string
 		var err error
-		if r.PostFormValue("at_meta") == "" {
+		atMeta := r.PostFormValue("at_meta") != "" // the "Delete at Meta…" form, not the draft's button
+		if !atMeta {
 			// The draft's button: never more than a draft, whatever the
 			// template became since the page was shown.
 			err = d.Store.DeleteTemplateDraft(ctx, p.TenantID, actor(r), t.ID)
@@ -310,7 +311,7 @@ func handleTemplateDelete(d Deps) http.HandlerFunc {
 		switch {
 		case errors.Is(err, errRefusedByMeta):
 			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.delete_refused", refused)
-		case errors.Is(err, storage.ErrTemplateLocked) && r.PostFormValue("at_meta") == "":
+		case errors.Is(err, storage.ErrTemplateLocked) && !atMeta:
 			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.not_a_draft", "")
 		case errors.Is(err, storage.ErrTemplateLocked):
 			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.not_deletable", "")
@@ -322,7 +323,7 @@ func handleTemplateDelete(d Deps) http.HandlerFunc {
 		case err != nil:
 			d.Logger.WarnContext(ctx, "delete template", "template", t.ID, "error", err)
 			ui.SetFlash(w, d.Cookies, "error", "admin.tpl.delete_failed", "")
-		case r.PostFormValue("at_meta") != "":
+		case atMeta:
 			ui.SetFlash(w, d.Cookies, "success", "admin.tpl.deleted_at_meta", "")
 		default:
 			ui.SetFlash(w, d.Cookies, "success", "admin.tpl.deleted", "")

@@ -151,6 +151,13 @@ func parseRuleReply(b []byte) RuleReply {
 // the rule is.
 const ruleMediaInUse = `EXISTS (SELECT 1 FROM keyword_rules k WHERE k.tenant_id = md.tenant_id AND ` + ruleMediaID + ` = md.id)`
 
+// mediaUnused is true for a media row md that nothing uses: no message
+// carries it and no keyword rule answers with it. What deletes files we
+// stored (a refused send's clean-up, a rule's replaced file, retention)
+// asks this.
+const mediaUnused = `NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = md.tenant_id AND m.media_id = md.id)
+	AND NOT ` + ruleMediaInUse
+
 // ruleMediaID is the file a keyword rule k answers with, as a uuid (NULL
 // for none), so that a join with media uses its primary key. Only our
 // pages write replies, but a value that is not a uuid must not fail a

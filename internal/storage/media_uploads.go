@@ -70,8 +70,7 @@ func (s *Store) ReleaseMedia(ctx context.Context, tenantID, id string) (blobKey 
 			return err
 		}
 		err = tx.QueryRow(ctx, `DELETE FROM media md WHERE md.tenant_id = $1 AND md.id = $2
-				AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.media_id = md.id)
-				AND NOT `+ruleMediaInUse+`
+				AND `+mediaUnused+`
 			RETURNING blob_key`, tenantID, id).Scan(&blobKey)
 		if err == pgx.ErrNoRows {
 			return nil

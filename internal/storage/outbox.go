@@ -195,8 +195,7 @@ func (s *Store) DeleteUnusedMedia(ctx context.Context, tenantID, id string) (boo
 	var deleted bool
 	err := s.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM media md WHERE md.tenant_id = $1 AND md.id = $2 AND md.meta_media_id LIKE 'local:%'
-			AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.media_id = md.id)
-			AND NOT `+ruleMediaInUse, tenantID, id)
+			AND `+mediaUnused, tenantID, id)
 		deleted = tag.RowsAffected() == 1
 		return err
 	})

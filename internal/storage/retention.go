@@ -89,8 +89,7 @@ func (s *Store) DeleteOldMessages(ctx context.Context, tenantID string, cutoff t
 		}
 		rows, err := tx.Query(ctx, `DELETE FROM media WHERE tenant_id = $1 AND id IN (
 				SELECT md.id FROM media md WHERE md.tenant_id = $1 AND md.created_at < $2
-				  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = md.tenant_id AND m.media_id = md.id)
-				  AND NOT `+ruleMediaInUse+`
+				  AND `+mediaUnused+`
 				LIMIT $3 FOR UPDATE SKIP LOCKED)
 			RETURNING blob_key`, tenantID, cutoff, limit)
 		if err != nil {
